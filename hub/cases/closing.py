@@ -95,23 +95,37 @@ def survey(case_id: int) -> Response | tuple[str, int]:
             link=url_for("your_say.link", token=token, _external=True),
             days=closure_survey.LINK_DAYS,
         ), 200
+    answers = {
+        q.id: answer.value
+        for q in questions.questions
+        if (answer := form[f"answer_{q.id}"].data) is not None
+    }
+
+    def record() -> object:
+        try:
+            return closure_survey.record_survey(
+                db(),
+                authorised,
+                questions,
+                closure_survey.SurveyInput(
+                    channel=form.channel.data.value if form.channel.data else "",
+                    answers=answers,
+                    comment=form.comment.data or "",
+                ),
+            )
+        except InputError as e:
+            # The refusal names one question; every question left unanswered is shown at
+            # once, as on the survey by link (the view shows ``e`` itself).
+            if e.field.startswith("answer_"):
+                for other in closure_survey.unanswered(questions, answers):
+                    if other.field != e.field:
+                        form.refuse(other)
+            raise
+
     return _record(
         case,
         form,
-        lambda: closure_survey.record_survey(
-            db(),
-            authorised,
-            questions,
-            closure_survey.SurveyInput(
-                channel=form.channel.data.value if form.channel.data else "",
-                answers={
-                    q.id: answer.value
-                    for q in questions.questions
-                    if (answer := form[f"answer_{q.id}"].data) is not None
-                },
-                comment=form.comment.data or "",
-            ),
-        ),
+        record,
         template="cases/survey.html",
         title=f"Closure survey: case {case.reference}",
         done="Survey recorded.",

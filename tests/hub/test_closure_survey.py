@@ -379,3 +379,38 @@ def test_the_links_secret_leaves_the_address_bar_at_once(demo_hub, demo_session)
     later = demo_hub.test_client().get(ANSWER)
     assert later.status_code == 404
     assert "This survey link does not work" in later.get_data(as_text=True)
+
+
+def test_an_officer_who_leaves_questions_unanswered_is_told_of_every_one_at_once(
+    demo_hub, demo_session
+) -> None:
+    """Recording answers taken by phone with only the first question answered, the officer
+    is shown each question still to answer in the one error summary, each linked to its
+    question, with the answer given and the comment kept: not one question a send."""
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    first, *rest = SURVEY.questions
+    refused = _post(
+        officer,
+        case,
+        channel="phone",
+        **{f"answer_{first.id}": "very_dissatisfied"},
+        comment=COMMENT,
+    )
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    start = page.index("govuk-error-summary")
+    summary = page[start : page.index("</ul>", start)]
+    assert rest
+    for question in rest:
+        assert f'href="#answer_{question.id}"' in summary
+        assert f"Select an answer: {question.text}" in summary
+    assert f'href="#answer_{first.id}"' not in summary
+    assert re.search(
+        r'value="very_dissatisfied"\s+checked|checked[^>]*value="very_dissatisfied"', page
+    )
+    assert COMMENT in page
+    demo_session.expire_all()
+    assert not demo_session.scalar(
+        select(func.count()).select_from(ClosureSurvey).where(ClosureSurvey.case_id == case.id)
+    )
