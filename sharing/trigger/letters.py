@@ -73,8 +73,10 @@ class Letter:
     sender: str
     #: Where an e-mail of it goes, if the applicant gave an address.
     email: str | None
-    #: The sentence offering the appeal, if the letter offers one.
+    #: The sentence offering the appeal, if the letter offers one, and how to reach the
+    #: appeal body (its name, address lines, e-mail, phone), printed under it.
     appeal_sentence: str = ""
+    appeal_contact: tuple[str, ...] = ()
     #: A corrected copy of a letter that went to the details as they were.
     corrected_copy: bool = False
     #: How the applicant reaches the sender (its office, its phone), printed under its
@@ -98,6 +100,8 @@ class Letter:
             lines.append("")
         if self.appeal:
             lines += [self.appeal_sentence, ""]
+            if self.appeal_contact:
+                lines += [*self.appeal_contact, ""]
         lines += ["Yours sincerely,", "", self.sender]
         if self.sender_contact:
             lines.append(self.sender_contact)
@@ -427,6 +431,7 @@ def compose(
         sender=application.lead_agency.name,
         email=email_of(details, on_behalf),
         appeal_sentence=offer,
+        appeal_contact=procedure.appeal.contact_lines() if appeal is not None else (),
         corrected_copy=corrected_copy,
         sender_contact=contact.get(application.lead_agency.code, ""),
     )

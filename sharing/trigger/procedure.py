@@ -25,6 +25,7 @@ from sharing.protocols.checker import (
 from sharing.protocols.fields import Reader, did_you_mean, one_of, path_of
 from sharing.protocols.model import TYPE_PREFIX
 from sharing.protocols.problems import FileInvalid, Problem
+from sharing.trigger.appeal_body import APPEAL_KEYS, Appeal, read_appeal
 from sharing.vocabulary import AgencyType
 
 TOP_KEYS = (
@@ -47,7 +48,6 @@ QUALIFYING_KEYS = (
 )
 RULE_KEYS = ("id", "kind", "title", "count", "within_months")
 TIMESCALE_KEYS = ("acknowledge", "threshold_decision", "review_meeting", "outcome")
-APPEAL_KEYS = ("body", "within_working_days")
 RETENTION_KEYS = ("years_after_outcome",)
 
 #: How a threshold rule counts (``discretion`` counts nothing: a senior officer decides).
@@ -126,12 +126,6 @@ class Timescales:
     threshold_decision: int
     review_meeting: int
     outcome: int
-
-
-@dataclass(frozen=True)
-class Appeal:
-    body: str
-    within_working_days: int
 
 
 @dataclass(frozen=True)
@@ -227,7 +221,8 @@ def _read(
     qualifying = _qualifying(reader, _table(reader, data, "qualifying", QUALIFYING_KEYS))
     rules = _rules(reader, data, qualifying)
     timescales = _timescales(reader, _table(reader, data, "timescales", TIMESCALE_KEYS))
-    appeal = _appeal(reader, _table(reader, data, "appeal", APPEAL_KEYS))
+    appeal_table = _table(reader, data, "appeal", APPEAL_KEYS)
+    appeal = read_appeal(reader, appeal_table, MOST_WORKING_DAYS)
     retention = _retention(reader, data)
     if reader.problems:
         return None
@@ -404,16 +399,6 @@ def _timescales(reader: Reader, table: Mapping[str, Any] | None) -> Timescales |
     if None in days:
         return None
     return Timescales(*days)  # type: ignore[arg-type]
-
-
-def _appeal(reader: Reader, table: Mapping[str, Any] | None) -> Appeal | None:
-    if table is None:
-        return None
-    body = reader.text(table, "body", "appeal", max_length=200)
-    within = reader.integer(table, "within_working_days", "appeal", most=MOST_WORKING_DAYS)
-    if body is None or within is None:
-        return None
-    return Appeal(body, within)
 
 
 def _retention(reader: Reader, data: Mapping[str, Any]) -> Retention | None:

@@ -37,6 +37,9 @@ def test_the_shipped_northshire_procedure_loads_against_the_demo_agencies() -> N
     assert procedure.qualifying.same_incident_hours == 24
     assert procedure.timescales.threshold_decision == 10
     assert procedure.appeal.within_working_days == 20
+    assert procedure.appeal.address[-1] == "Northshire NX2 7PC"
+    assert procedure.appeal.email == "appeals@northshire-pcc.example"
+    assert procedure.appeal.phone == "01632 960 700"
     assert procedure.retention is not None
     assert procedure.retention.years_after_outcome == 3  # the protocol's three years
     # Relevant bodies: the council, police, ICB and (by type) every landlord.
@@ -124,6 +127,36 @@ def _line_of(text: str, fragment: str, nth: int = 0) -> int:
             "within_working_days = 20",
             'within_working_days = "20"',
             "appeal.within_working_days: expected a whole number, found text",
+            None,
+        ),
+        (
+            'email = "appeals@northshire-pcc.example"',
+            'email = "appeals at northshire-pcc"',
+            'appeal.email: "appeals at northshire-pcc" is not an e-mail address',
+            None,
+        ),
+        (
+            'phone = "01632 960 700"',
+            'phone = "ring the office"',
+            'appeal.phone: "ring the office" is not a phone number',
+            None,
+        ),
+        (
+            'address = ["Northshire Police Headquarters", "Moor Lane", "Northshire NX2 7PC"]',
+            'address = "Northshire Police Headquarters, Moor Lane"',
+            "appeal.address: expected a list",
+            None,
+        ),
+        (
+            'address = ["Northshire Police Headquarters", "Moor Lane", "Northshire NX2 7PC"]',
+            'address = ["Northshire Police Headquarters", " ", "Northshire NX2 7PC"]',
+            "appeal.address: has an empty line",
+            None,
+        ),
+        (
+            'phone = "01632 960 700"',
+            'phon = "01632 960 700"',
+            'appeal.phon: unknown key "phon" (did you mean "phone"?)',
             None,
         ),
         (
@@ -264,3 +297,28 @@ def test_a_procedure_without_retention_keeps_its_applications() -> None:
     text = SHIPPED.read_text()
     text = text[: text.index("[retention]")]
     assert parse_procedure(text, "p.toml", KNOWN).retention is None
+
+
+def test_an_appeal_body_with_no_way_to_reach_it_is_named_at_its_table() -> None:
+    """The letters offering an appeal say to contact the appeal body: a file giving none
+    of its address, e-mail or phone is refused at its [appeal] line, saying what to add.
+    Any one of them is enough."""
+    text = SHIPPED.read_text()
+    for key in ("address", "email", "phone"):
+        text = "\n".join(line for line in text.splitlines() if not line.startswith(f"{key} ="))
+    (problem,) = _problems(text)
+    assert problem.startswith(f"p.toml:{_line_of(text, '[appeal]')}: appeal: ")
+    assert "no way to reach the appeal body" in problem
+    assert "at least one of address (a list of lines), email or phone" in problem
+    for key, value in (
+        ("address", '["Moor Lane", "Northshire NX2 7PC"]'),
+        ("email", '"appeals@northshire-pcc.example"'),
+        ("phone", '"01632 960 700"'),
+    ):
+        one = text.replace("[appeal]\n", f"[appeal]\n{key} = {value}\n")
+        procedure = parse_procedure(one, "p.toml", KNOWN)
+        assert procedure.appeal.contact_lines()[1:] in (
+            ("Moor Lane", "Northshire NX2 7PC"),
+            ("E-mail: appeals@northshire-pcc.example",),
+            ("Phone: 01632 960 700",),
+        )
