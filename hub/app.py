@@ -42,6 +42,7 @@ from hub import (
     risk,
     search,
     shares,
+    statements,
     trigger,
     your_say,
 )
@@ -80,6 +81,7 @@ from sharing.formats import has_control_characters
 from sharing.models.base import MAX_ID
 from sharing.protocols.problems import FileInvalid
 from sharing.risk.matrix import MatrixError, load_matrices
+from sharing.statements import load_statements
 from sharing.trigger.procedure import load_procedure
 
 log = logging.getLogger(__name__)
@@ -171,6 +173,8 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.extensions["hub.closure_survey"] = load_survey(settings.closure_survey)
     # And the standard letters' words and placeholders (LettersInvalid).
     app.extensions["hub.letters"] = load_letters(settings.letters)
+    # And the privacy notice's and accessibility statement's own words (StatementsInvalid).
+    app.extensions["hub.statements"] = load_statements(settings.statements)
     # And each landlord's homes by tenure, for "per 1,000 homes" (StockInvalid).
     app.extensions["hub.housing_stock"] = load_stock(settings.housing_stock)
     # And the wards' boundaries and households, for rates and the map (BoundariesInvalid).
@@ -230,6 +234,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
         figures,
         apply,
         your_say,
+        statements,
         account,
         people,
         audit,

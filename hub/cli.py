@@ -21,7 +21,7 @@ from hub.cli_api import api
 from hub.cli_audit import audit
 from hub.cli_backup import backup, restore
 from hub.cli_cases import documents, erase, import_
-from hub.cli_checks import letters, stock, survey, wards
+from hub.cli_checks import letters, statements, stock, survey, wards
 from hub.cli_keys import keys
 from hub.cli_notices import notices
 from hub.cli_partnership import agencies, areas
@@ -141,6 +141,7 @@ main.add_command(notices)
 main.add_command(protocols)
 main.add_command(restore)
 main.add_command(sso)
+main.add_command(statements)
 main.add_command(stock)
 main.add_command(survey)
 main.add_command(trigger)

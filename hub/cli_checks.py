@@ -1,5 +1,6 @@
 """The checks of the reviewed files the hub reads at start (closure survey, letters,
-housing stock, ward boundaries), and what every command checking a file shares."""
+privacy notice and accessibility statement, housing stock, ward boundaries), and what
+every command checking a file shares."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from hub.app import START_ERRORS, create_app
 from hub.config import ConfigError, load_settings
 from hub.database import new_session
+from sharing import statements as public_statements
 from sharing.cases import letters_file
 from sharing.cases import survey as closure_survey
 from sharing.figures import stock as housing_stock
@@ -100,6 +102,19 @@ def letters_check(files: tuple[Path, ...]) -> None:
     line, field and what is allowed. Each agency given a contact line is checked to be
     one of the partnership's when the configured database can be reached."""
     _check_files(files or _configured("letters"), letters_file.check_file)
+
+
+@click.group(cls=AppGroup)
+def statements() -> None:
+    """The privacy notice's and accessibility statement's words that are the partnership's."""
+
+
+@statements.command("check", with_appcontext=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+def statements_check(files: tuple[Path, ...]) -> None:
+    """Check privacy notice and accessibility statement files (default: the configured
+    one); print every problem with file, line, field and what is allowed."""
+    _report(files or _configured("statements"), public_statements.check_file)
 
 
 @click.group(cls=AppGroup)

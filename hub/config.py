@@ -128,6 +128,8 @@ class Settings:
     #: The standard letters of an ASB case.
     letters: Path = CONFIG_DIR / "letters.toml"
     housing_stock: Path = CONFIG_DIR / "housing-stock.toml"
+    #: The privacy notice's and accessibility statement's words that are the partnership's.
+    statements: Path = CONFIG_DIR / "northshire-statements.toml"
     #: The area's ward boundaries and households (GeoJSON), for rates and the map.
     ward_boundaries: Path = CONFIG_DIR / "ward-boundaries.geojson"
     #: Where case files are kept: a folder, ``s3://bucket/prefix``, or empty for
@@ -303,6 +305,7 @@ def _complete(raw: dict[str, object], verify: bool) -> Settings:
         else None,
         audit_witnesses=Path(str(raw["audit_witnesses"])) if raw.get("audit_witnesses") else None,
         housing_stock=Path(str(raw.get("housing_stock") or CONFIG_DIR / "housing-stock.toml")),
+        statements=Path(str(raw.get("statements") or CONFIG_DIR / "northshire-statements.toml")),
         ward_boundaries=Path(
             str(raw.get("ward_boundaries") or CONFIG_DIR / "ward-boundaries.geojson")
         ),

@@ -1,6 +1,7 @@
 """The settings a real partnership must not leave as the demo's: the files in ``config/``
 that describe the fictional Northshire partnership (its Community Trigger procedure, its
-letters' contacts, its landlords' homes, its wards) and the phone number the public is
+letters' contacts, its landlords' homes, its privacy notice and accessibility statement,
+its wards) and the phone number the public is
 given, which rings nowhere; and the example settings' address for the hub, at a domain
 reserved for examples (RFC 2606). Production refuses to start with any of them."""
 
@@ -27,6 +28,11 @@ DEMO_FILES: dict[str, tuple[str, Path, str]] = {
         "landlords' housing stock",
         CONFIG_DIR / "housing-stock.toml",
         "hub stock check",
+    ),
+    "statements": (
+        "privacy notice and accessibility statement (its controller, officers and contacts)",
+        CONFIG_DIR / "northshire-statements.toml",
+        "hub statements check",
     ),
     "ward_boundaries": (
         "ward boundaries",

@@ -39,8 +39,9 @@ from sharing.audit import acts
 from sharing.errors import NotAllowed, NotFound
 from sharing.vocabulary import Role, SessionEnd
 
-#: Endpoints anyone may reach: sign-in steps, static files, the health check and the
-#: public Community Trigger application.
+#: Endpoints anyone may reach: sign-in steps, static files, the health check, the
+#: public Community Trigger application, the closure survey by link, and the privacy
+#: notice and accessibility statement.
 PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
@@ -60,6 +61,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "your_say.link",
         "your_say.answer",
         "your_say.thanks",
+        "statements.privacy",
+        "statements.accessibility",
     }
 )
 

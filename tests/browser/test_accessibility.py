@@ -625,6 +625,23 @@ def test_community_trigger_pages_have_no_wcag_violations(
     assert {name: v for name, v in found.items() if v} == {}
 
 
+def test_the_privacy_notice_and_accessibility_statement_have_no_wcag_violations(
+    live_server, axe_page: Page
+) -> None:
+    """Someone with no account follows the footer's links from the application's start
+    page to the privacy notice and the accessibility statement."""
+    page, url = axe_page, live_server.url
+    found: dict[str, list[str]] = {}
+    page.goto(f"{url}/community-trigger")
+    page.get_by_role("contentinfo").get_by_role("link", name="Privacy notice").click()
+    expect(page.get_by_role("heading", name="Privacy notice", level=1)).to_be_visible()
+    found["privacy notice"] = violations(page)
+    page.get_by_role("contentinfo").get_by_role("link", name="Accessibility statement").click()
+    expect(page.get_by_role("heading", name="Accessibility statement", level=1)).to_be_visible()
+    found["accessibility statement"] = violations(page)
+    assert {name: v for name, v in found.items() if v} == {}
+
+
 def test_the_public_community_trigger_application_has_no_wcag_violations(
     live_server, axe_page: Page
 ) -> None:

@@ -281,6 +281,13 @@ def test_production_with_everything_right_loads(
             "agencies' contacts (letters.toml, Northshire's)",
         ),
         ("housing_stock", "`hub stock check FILE` and set housing_stock"),
+        (
+            "statements",
+            "statements is still the demo partnership's privacy notice and accessibility "
+            "statement (its controller, officers and contacts) (northshire-statements.toml, "
+            "Northshire's): write your partnership's own, check it with `hub statements check "
+            "FILE` and set statements",
+        ),
         ("ward_boundaries", "`hub wards check FILE` and set ward_boundaries"),
     ],
 )

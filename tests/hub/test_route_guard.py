@@ -84,6 +84,8 @@ def test_public_endpoints_are_only_sign_in_static_health_and_the_public_forms(
         "your_say.link",
         "your_say.answer",
         "your_say.thanks",
+        "statements.privacy",  # the privacy notice
+        "statements.accessibility",  # the accessibility statement
     }
     registered = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert registered >= PUBLIC_ENDPOINTS
@@ -165,6 +167,7 @@ def test_every_blueprint_declares_who_it_serves(app: Flask) -> None:
         "protocols",
         "apply",  # the public Community Trigger application
         "your_say",  # the closure survey a complainant answers by link
+        "statements",  # the privacy notice and the accessibility statement
         "api",  # partner systems, each acting as an account of its agency, by token
     }
 
