@@ -44,6 +44,7 @@ review_meeting = 15
 outcome = 5
 [appeal]
 body = "The police and crime commissioner"
+phone = "01632 960 700"
 within_working_days = 20
 """,
         "example",
