@@ -414,3 +414,13 @@ def test_an_officer_who_leaves_questions_unanswered_is_told_of_every_one_at_once
     assert not demo_session.scalar(
         select(func.count()).select_from(ClosureSurvey).where(ClosureSurvey.case_id == case.id)
     )
+
+
+def test_the_survey_by_link_links_to_the_privacy_notice_where_it_asks_for_answers(
+    demo_hub, demo_session
+) -> None:
+    case = _closed_case(demo_session)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    page = demo_hub.test_client().get(_link(officer, case)).get_data(as_text=True)
+    form = page[page.index('id="main-content"') : page.index("</form>")]
+    assert 'href="/privacy">privacy notice</a> says how we use your answers' in form
