@@ -161,7 +161,13 @@ def _boxes(pages: list[str]) -> dict[str, str]:
 
 
 def _titles(pages: list[str]) -> list[str]:
-    return [re.search(r'<h1 class="govuk-heading-l">([^<]*)</h1>', page).group(1) for page in pages]
+    """Each page's heading (a page of one question by its choices has it in its legend)."""
+    return [
+        re.search(
+            r'<h1 class="govuk-(?:heading-l|fieldset__heading)">\s*([^<]*?)\s*</h1>', page
+        ).group(1)
+        for page in pages
+    ]
 
 
 def test_applying_for_yourself_the_boxes_say_they_ask_your_own_details(demo_hub) -> None:
