@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
 from sharing.clock import day_of
-from sharing.models import Notice, TriggerApplication, TriggerCaseRequest, User
+from sharing.models import MeetingSitting, Notice, TriggerApplication, TriggerCaseRequest, User
 from sharing.trigger import review
 from sharing.vocabulary import NoticeKind, Role
 from tests.fixtures.demo import demo_client, demo_user, share_demo_case
@@ -70,13 +70,29 @@ def _follow(client: FlaskClient, path: str) -> tuple[str, str]:
     return response.get_data(as_text=True), anchor
 
 
-def test_before_the_panel_is_chosen_the_case_page_says_who_asked_and_what_comes_next(
-    hub: Flask, session: Session
-) -> None:
+def _asked_without_a_panel(session: Session) -> TriggerApplication:
+    """A met application whose lead asked the holders before choosing the panel's sitting."""
     application = _met(session)
     lead = Actor.of(demo_user(session, PROCEDURE.lead, Role.TRIGGER_LEAD))
     assert review.ask_holders(session, lead, PROCEDURE, application.id)
     session.commit()
+    return application
+
+
+def _before_the_panel(
+    app: Flask, session: Session
+) -> tuple[TriggerApplication, MeetingSitting, TriggerCaseRequest]:
+    """A met application put before the panel's sitting, and a case its lead asked about."""
+    application = _met(session)
+    sitting = _panel(session)
+    assert _convene(_lead(app, session), application, sitting).status_code == 302
+    return application, sitting, _asked(session, application)
+
+
+def test_before_the_panel_is_chosen_the_case_page_says_who_asked_and_what_comes_next(
+    hub: Flask, session: Session
+) -> None:
+    application = _asked_without_a_panel(session)
     request = _asked(session, application)
     officer = demo_client(hub, request.case.officer)
 
@@ -96,10 +112,7 @@ def test_before_the_panel_is_chosen_the_case_page_says_who_asked_and_what_comes_
 def test_once_the_panel_is_chosen_the_notice_lands_on_the_form_with_its_sitting_chosen(
     hub: Flask, session: Session
 ) -> None:
-    application = _met(session)
-    sitting = _panel(session)
-    assert _convene(_lead(hub, session), application, sitting).status_code == 302
-    request = _asked(session, application)
+    application, sitting, request = _before_the_panel(hub, session)
     officer = demo_client(hub, request.case.officer)
 
     form, anchor = _follow(officer, _notice_path(session, request))
@@ -122,10 +135,7 @@ def test_once_the_panel_is_chosen_the_notice_lands_on_the_form_with_its_sitting_
 def test_a_case_closed_since_says_what_its_holders_can_do_instead(
     hub: Flask, session: Session
 ) -> None:
-    application = _met(session)
-    sitting = _panel(session)
-    assert _convene(_lead(hub, session), application, sitting).status_code == 302
-    request = _asked(session, application)
+    application, _, request = _before_the_panel(hub, session)
     _close(session, request.case)
     officer = demo_client(hub, request.case.officer)
     said = _part(
@@ -137,10 +147,7 @@ def test_a_case_closed_since_says_what_its_holders_can_do_instead(
 
 
 def test_a_partner_reading_the_case_is_not_told_of_the_review(hub: Flask, session: Session) -> None:
-    application = _met(session)
-    lead = Actor.of(demo_user(session, PROCEDURE.lead, Role.TRIGGER_LEAD))
-    assert review.ask_holders(session, lead, PROCEDURE, application.id)
-    session.commit()
+    application = _asked_without_a_panel(session)
     session.expire_all()
     request = next(
         r
