@@ -421,6 +421,10 @@ def test_the_survey_by_link_links_to_the_privacy_notice_where_it_asks_for_answer
 ) -> None:
     case = _closed_case(demo_session)
     officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
-    page = demo_hub.test_client().get(_link(officer, case)).get_data(as_text=True)
+    page = (
+        demo_hub.test_client()
+        .get(_link(officer, case), follow_redirects=True)
+        .get_data(as_text=True)
+    )
     form = page[page.index('id="main-content"') : page.index("</form>")]
     assert 'href="/privacy">privacy notice</a> says how we use your answers' in form
