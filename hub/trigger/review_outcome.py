@@ -3,6 +3,9 @@ applicant withdrawing the appeal."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -52,28 +55,26 @@ def outcome(application_id: int) -> Response | tuple[str, int]:
 @bp.post("/<int:application_id>/appeal")
 def appeal(application_id: int) -> Response | tuple[str, int]:
     form = AppealForm()
+
+    def given(step: Callable[..., Any]) -> Any:
+        """The act, or its form's checks, on what the form gives."""
+        return step(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            form.received_on.data,
+            form.reasons.data or "",
+        )
+
     return _act(
         application_id,
         form,
-        lambda: review_outcome.record_appeal(
-            db(),
-            current_user.actor,
-            _procedure(),
-            application_id,
-            form.received_on.data,
-            form.reasons.data or "",
-        ),
+        lambda: given(review_outcome.record_appeal),
         form.reasons,
         "Appeal recorded.",
         refused_as=acts.Action.TRIGGER_APPEAL,
-        problems=lambda: appeal_checks.appeal_form_problems(
-            db(),
-            current_user.actor,
-            _procedure(),
-            application_id,
-            form.received_on.data,
-            form.reasons.data or "",
-        ),
+        problems=lambda: given(appeal_checks.appeal_form_problems),
     )
 
 
@@ -81,30 +82,27 @@ def appeal(application_id: int) -> Response | tuple[str, int]:
 def appeal_decision(application_id: int) -> Response | tuple[str, int]:
     form = AppealDecisionForm()
     form.appeal_decision.choices = AppealDecision.choices()
+
+    def given(step: Callable[..., Any]) -> Any:
+        """The act, or its form's checks, on what the form gives."""
+        return step(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            form.appeal_decision.data or "",
+            form.findings.data or "",
+            form.decided_on.data,
+        )
+
     return _act(
         application_id,
         form,
-        lambda: review_outcome.decide_appeal(
-            db(),
-            current_user.actor,
-            _procedure(),
-            application_id,
-            form.appeal_decision.data or "",
-            form.findings.data or "",
-            form.decided_on.data,
-        ),
+        lambda: given(review_outcome.decide_appeal),
         form.findings,
         "Appeal decision recorded.",
         refused_as=acts.Action.TRIGGER_APPEAL_DECIDE,
-        problems=lambda: appeal_checks.decision_form_problems(
-            db(),
-            current_user.actor,
-            _procedure(),
-            application_id,
-            form.appeal_decision.data or "",
-            form.findings.data or "",
-            form.decided_on.data,
-        ),
+        problems=lambda: given(appeal_checks.decision_form_problems),
     )
 
 
