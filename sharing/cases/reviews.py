@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -32,35 +32,21 @@ from sharing.access.reveal import reveal_rows
 from sharing.audit import acts
 from sharing.cases import first_contact
 from sharing.cases.listing import PAGE_SIZE
+
+# MAX_TEXT, ReviewInput and assessments_to_link are read from here (by the forms, the
+# demo, the imports and the tests).
+from sharing.cases.review_checks import MAX_TEXT as MAX_TEXT
+from sharing.cases.review_checks import CheckedReview, checked
+from sharing.cases.review_checks import ReviewInput as ReviewInput
+from sharing.cases.review_checks import assessments_to_link as assessments_to_link
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
-from sharing.errors import InputError
-from sharing.formats import checked_text
-from sharing.models import Case, CaseReview, RiskAssessment, User
-from sharing.vocabulary import CaseStatus, ContactMethod, Priority, ReviewDecision, Role
+from sharing.models import Case, CaseReview, User
+from sharing.vocabulary import CaseStatus, Priority, ReviewDecision, Role
 
 #: Days between reviews by priority when the configuration says nothing (003: monthly at
 #: the least).
 DEFAULT_DAYS = {"red_urgent": 7, "red_high": 14, "amber": 28}
-MAX_TEXT = 4_000
-
-
-@dataclass(frozen=True)
-class ReviewInput:
-    #: How the officer was in touch with the complainant; None when they could not be.
-    contact_method: ContactMethod | None
-    contacted_on: date | None
-    contact_note: str
-    progress: str
-    #: The assessment made for this review, or None for "no change".
-    assessment_id: int | None
-    risk_note: str
-    decision: ReviewDecision | None
-    #: None: the priority's interval from today.
-    next_review_on: date | None
-    #: Nothing is happening on the case: keep it open but inactive (001 §5); False: it
-    #: is active; None: leave it as it is.
-    inactive: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -77,35 +63,9 @@ class ReviewView:
     next_review_on: date | None
 
 
-#: What a decision that takes the case further does, in the refusal of "inactive".
-_TAKEN_FURTHER = {
-    ReviewDecision.ESCALATE: "escalate",
-    ReviewDecision.CONFERENCE: "refer to a case conference",
-}
-
-
 def interval(days: Mapping[str, int], priority: Priority) -> int:
     """Days between reviews for a case of ``priority``."""
     return days.get(priority.value, DEFAULT_DAYS[priority.value])
-
-
-def assessments_to_link(session: Session, case: Case, today: date) -> list[RiskAssessment]:
-    """The case's assessments a review may name as its own: those made since the case's
-    last review (or, for the first, since it was opened), newest first."""
-    last = session.scalar(
-        select(CaseReview.reviewed_at)
-        .where(CaseReview.case_id == case.id)
-        .order_by(CaseReview.reviewed_at.desc())
-        .limit(1)
-    )
-    since = last or case.opened_at
-    return list(
-        session.scalars(
-            select(RiskAssessment)
-            .where(RiskAssessment.case_id == case.id, RiskAssessment.assessed_at >= since)
-            .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
-        )
-    )
 
 
 def record_review(
@@ -124,121 +84,80 @@ def record_review(
     active, or inactive when the review finds nothing happening on it (001 §5), unless
     the decision is to close it (its own form comes next)."""
     authorised.require(Act.RECORD)
-    case, actor = authorised.case, authorised.actor
-    now = now or clock.now()
-    today = clock.day_of(now)
-    longest = interval(days, case.priority)
+    case, now = authorised.case, now or clock.now()
     with acts.refusing_input(
-        session, acts.Action.CASE_REVIEW, actor=actor, subject=authorised.subject
+        session, acts.Action.CASE_REVIEW, actor=authorised.actor, subject=authorised.subject
     ):
-        if case.status is CaseStatus.CLOSED:
-            raise InputError("decision", "This case is closed: it has no more reviews")
-        contact_note = checked_text(
-            "contact_note", data.contact_note, limit=MAX_TEXT, what="the note on contact"
-        )
-        if data.contact_method is None:
-            if data.contacted_on is not None:
-                raise InputError(
-                    "contact_method",
-                    "Select how you were in touch on that day, or leave the date empty if you "
-                    "could not reach them",
-                )
-            if not contact_note:
-                raise InputError("contact_note", "Say why the complainant could not be reached")
-        elif data.contacted_on is None:
-            raise InputError("contacted_on", "Enter the day you were last in touch")
-        elif data.contacted_on > today:
-            raise InputError(
-                "contacted_on", "The date you were last in touch cannot be in the future"
-            )
-        elif data.contacted_on < clock.day_of(case.opened_at):
-            raise InputError(
-                "contacted_on",
-                "The date you were last in touch cannot be before the case was opened, on "
-                f"{clock.day_text(clock.day_of(case.opened_at))}",
-            )
-        progress = checked_text(
-            "progress",
-            data.progress,
-            limit=MAX_TEXT,
-            what="the progress",
-            required="Say what progress there has been against the action plan",
-        )
-        if data.assessment_id is not None:
-            linked = {a.id for a in assessments_to_link(session, case, today)}
-            if data.assessment_id not in linked:
-                raise InputError(
-                    "assessment_id",
-                    "Select an assessment made for this case since its last review",
-                )
-            risk_note = checked_text(
-                "risk_note", data.risk_note, limit=MAX_TEXT, what="the note on risk"
-            )
-        else:
-            risk_note = checked_text(
-                "risk_note",
-                data.risk_note,
-                limit=MAX_TEXT,
-                what="the note on risk",
-                required="Say why the risk has not changed, or select the new assessment",
-            )
-        if data.decision is None:
-            raise InputError("decision", "Select what the review decided")
-        if data.inactive and data.decision in (ReviewDecision.ESCALATE, ReviewDecision.CONFERENCE):
-            raise InputError(
-                "activity",
-                f"A case you decide to {_TAKEN_FURTHER[data.decision]} is active: say "
-                "something is happening on it, or select another decision",
-            )
-        # The same for "close": until the case is closed (its form comes next, and may
-        # be left or refused), it is due for review on this day.
-        next_review = data.next_review_on or today + timedelta(days=longest)
-        if next_review <= today:
-            raise InputError("next_review_on", "The next review must be after today")
-        if next_review > today + timedelta(days=longest):
-            raise InputError(
-                "next_review_on",
-                f"A case at {case.priority.label.lower()} priority is reviewed at least "
-                f"every {longest} days: enter a day by "
-                f"{(today + timedelta(days=longest)).strftime('%-d %B %Y')}",
-            )
+        said = checked(session, case, data, interval(days, case.priority), clock.day_of(now))
     if data.contacted_on is not None:
         read_for_change(session, case)  # two at once: the earlier day is first contact
+    was = case.status
+    review = _written(session, authorised, data, said, now)
+    first = data.contacted_on is not None and first_contact.record(session, case, data.contacted_on)
+    session.flush()
+    _audit(session, authorised.actor, review, was=was, first=first)
+    return review
+
+
+def _written(
+    session: Session,
+    authorised: AuthorisedCase,
+    data: ReviewInput,
+    said: CheckedReview,
+    now: datetime,
+) -> CaseReview:
+    """The review, added and sealed, with the case following from it."""
+    case = authorised.case
     review = CaseReview(
         case=case,
         reviewed_at=now,
-        reviewed_by_id=actor.user_id,
+        reviewed_by_id=authorised.actor.user_id,
         contact_method=data.contact_method,
         contacted_on=data.contacted_on,
         assessment_id=data.assessment_id,
         decision=data.decision,
         inactive=data.decision is not ReviewDecision.CLOSE
         and (case.status is CaseStatus.INACTIVE if data.inactive is None else data.inactive),
-        next_review_on=next_review,
+        next_review_on=said.next_review,
     )
     session.add(review)
-    was = case.status
-    if data.decision is not ReviewDecision.CLOSE:  # closing comes next, on its own form
+    _case_follows(case, review)
+    seal_many(
+        review,
+        {"progress": said.progress, "risk_note": said.risk_note, "contact_note": said.contact_note},
+    )
+    return review
+
+
+def _case_follows(case: Case, review: CaseReview) -> None:
+    """The case's status (unless the review decides to close it: closing comes next, on
+    its own form), next review and last day of contact, as ``review`` finds them."""
+    if review.decision is not ReviewDecision.CLOSE:
         case.status = CaseStatus.INACTIVE if review.inactive else CaseStatus.ACTIVE
-    seal_many(review, {"progress": progress, "risk_note": risk_note, "contact_note": contact_note})
-    case.review_due_on = next_review
-    if data.contacted_on is not None and (
-        case.last_contact_on is None or data.contacted_on > case.last_contact_on
+    case.review_due_on = review.next_review_on
+    contacted_on = review.contacted_on
+    if contacted_on is not None and (
+        case.last_contact_on is None or contacted_on > case.last_contact_on
     ):
-        case.last_contact_on = data.contacted_on
-    first = data.contacted_on is not None and first_contact.record(session, case, data.contacted_on)
-    session.flush()
+        case.last_contact_on = contacted_on
+
+
+def _audit(
+    session: Session, actor: Actor, review: CaseReview, *, was: CaseStatus, first: bool
+) -> None:
+    """The review's audit entry: its id, decision and next review, whether the
+    complainant was reached, the case's new status and a first contact, never the text."""
+    case = review.case
     acts.record(
         session,
         acts.Action.CASE_REVIEW,
         actor=actor,
         subject=acts.Subject("case", case.id),
-        basis=f"review {review.id}; {data.decision.value}; next review {next_review}"
-        + ("" if data.contact_method else "; complainant not reached")
+        basis=f"review {review.id}; {review.decision.value}; next review {review.next_review_on}"
+        + ("" if review.contact_method else "; complainant not reached")
         + (f"; now {case.status.value}" if case.status is not was else "")
-        + (f"; first contact {data.contacted_on}" if first else ""),
+        + (f"; first contact {review.contacted_on}" if first else ""),
     )
-    return review
 
 
 def reviews(decision: Decision, case: Case) -> list[ReviewView]:
