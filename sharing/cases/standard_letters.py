@@ -11,12 +11,13 @@ recorded as the action it is (a warning letter, an ABC…) where it is one, and 
 
 The letters' words are the reviewed letters file, ``sharing.cases.letters_file``; a
 letter's paragraphs and their placeholders ``sharing.cases.letter_words``; the Community
-Trigger's letters in that file ``sharing.cases.trigger_wording``.
+Trigger's letters in that file ``sharing.cases.trigger_wording``; who a letter may be
+addressed to, and how it reads them, ``sharing.cases.letter_addressees``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,19 +27,21 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
-from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
 from sharing.cases import actions, documents, first_contact
 from sharing.cases.agency_actions import works_actions
 from sharing.cases.closing_actions import close_action
+
+# The letters' form lists whom a letter may go to from here.
+from sharing.cases.letter_addressees import Recipient
+from sharing.cases.letter_addressees import addressees as addressees
 from sharing.cases.letters_file import LetterBook, LetterTemplate
-from sharing.cases.needs import RecordedNeeds, adjustments_of
-from sharing.cases.people_shown import by_person, parts_text
+from sharing.cases.needs import RecordedNeeds
 from sharing.errors import InputError
 from sharing.files.stores import FileStore
 from sharing.formats import checked_text
 from sharing.models import Case, CaseParty, Document, Incident
-from sharing.vocabulary import Adjustment, PartyRole
+from sharing.vocabulary import AgencyType
 
 MAX_DETAILS = 4_000
 
@@ -92,29 +95,6 @@ class MadeLetter:
         return ", ".join(parts) or "standard"
 
 
-def addressees(
-    session: Session, authorised: AuthorisedCase, template: LetterTemplate | None
-) -> list[tuple[int, str, str]]:
-    """The people on the case a letter may be addressed to (any letter's, without
-    ``template``), each once however many parts they hold: (person id, their parts,
-    "Name (victim and reporter)"), by name where the decision allows, in the order they
-    were added. No audit entry: the form that lists them records its view."""
-    roles = template.to if template else tuple(PartyRole)
-    parties = session.scalars(
-        select(CaseParty)
-        .where(CaseParty.case_id == authorised.id, CaseParty.role.in_(roles))
-        .order_by(CaseParty.id)
-    ).all()
-    load_data_keys(session, [p.person.data_key_id for p in parties])
-    found = []
-    for person_id, held in by_person(parties).items():
-        values = reveal(authorised.decision, held[0].person, ("given_names", "family_name"))
-        name = " ".join(v for v in (values["given_names"], values["family_name"]) if v)
-        parts = parts_text([p.role for p in held])
-        found.append((person_id, parts, f"{name or 'Name not recorded'} ({parts})"))
-    return found
-
-
 def officer_left(case: Case) -> str | None:
     """Why no letter of the case is written while its officer has left (every letter
     names its officer as the one dealing with the case, and their work e-mail, which no
@@ -144,21 +124,63 @@ def make_letter(
     details missing or too long, each refusal recorded (a refused ``case.record``).
     Recorded as one view of the case naming the letter and the person."""
     authorised.require(Act.RECORD)
-    case = authorised.case
-    template = book.get(request.letter_id)
+    template = _template(session, authorised, book, request.letter_id)
+    held = _held(session, authorised, template, request.person_id)
+    details = _details(session, authorised, template, request.details)
+    to = Recipient.of(
+        session, authorised, held, large_print=request.large_print, plain=request.plain
+    )
+    case, contact = authorised.case, book.contact.get(authorised.case.agency.code)
+    filled = _filled(session, case, to.name, contact, details, first_contact_days)
+    paragraphs = _paragraphs(template, case.agency.type, filled, plain=to.plain)
+    _record_view(session, authorised, template, to.person_id)
+    return MadeLetter(
+        template=template,
+        person_id=to.person_id,
+        part=to.part,
+        agency=case.agency.name,
+        officer=case.officer.display_name,
+        officer_email=case.officer.email,
+        agency_contact=contact,
+        reference=case.reference,
+        dated=clock.today(),
+        name=to.name,
+        address=to.address,
+        paragraphs=paragraphs,
+        details=details,
+        large_print=to.large_print,
+        plain=to.plain,
+        because=to.because,
+        needs=to.needs,
+    )
+
+
+def _template(
+    session: Session, authorised: AuthorisedCase, book: LetterBook, letter_id: str
+) -> LetterTemplate:
+    """The letter of the book asked for, refused (and recorded) when the book has none
+    such or the case's officer has left."""
+    template = book.get(letter_id)
     if template is None:
         raise _refused(
             session, authorised, "letter", "Select the letter to write", "no such letter"
         )
-    if left := officer_left(case):
+    if left := officer_left(authorised.case):
         why = f"letter {template.id}: the case officer has left"
         raise _refused(session, authorised, "letter", left, why)
-    # The parts the person holds that the letter goes to: it is addressed to them in those.
+    return template
+
+
+def _held(
+    session: Session, authorised: AuthorisedCase, template: LetterTemplate, person_id: int | None
+) -> Sequence[CaseParty]:
+    """The parts the person holds on the case that the letter goes to (it is addressed to
+    them in those), refused (and recorded) when they hold none."""
     held = session.scalars(
         select(CaseParty)
         .where(
-            CaseParty.case_id == case.id,
-            CaseParty.person_id == (request.person_id or 0),
+            CaseParty.case_id == authorised.case.id,
+            CaseParty.person_id == (person_id or 0),
             CaseParty.role.in_(template.to),
         )
         .order_by(CaseParty.id)
@@ -173,36 +195,39 @@ def make_letter(
             f"letter {template.id}: not to a {' or '.join(r.value for r in template.to)} "
             "on the case",
         )
-    party = held[0]
-    details = ""
-    if template.details:
-        try:
-            details = checked_text(
-                "details",
-                request.details,
-                limit=MAX_DETAILS,
-                what="the details for the letter",
-                required=f"Write {template.details[:1].lower()}{template.details[1:]}",
-            )
-        except InputError as e:
-            why = f"letter {template.id}: its details"
-            raise _refused(session, authorised, e.field, e.message, why) from None
-    person = party.person
-    load_data_keys(session, [person.data_key_id, case.data_key_id])
-    values = reveal(
-        authorised.decision,
-        person,
-        ("given_names", "family_name", "address", "postcode", "adjustments", "contact_needs"),
-    )
-    asked = adjustments_of(values["adjustments"])
-    large = Adjustment.LARGE_PRINT in asked if request.large_print is None else request.large_print
-    plain = Adjustment.PLAIN_LANGUAGE in asked if request.plain is None else request.plain
-    reasons = [
-        a.label.lower() for a in asked if a in (Adjustment.LARGE_PRINT, Adjustment.PLAIN_LANGUAGE)
-    ]
-    name = " ".join(v for v in (values["given_names"], values["family_name"]) if v) or None
-    contact = book.contact.get(case.agency.code)
-    filled = {
+    return held
+
+
+def _details(
+    session: Session, authorised: AuthorisedCase, template: LetterTemplate, given: str
+) -> str:
+    """The details the officer writes for a letter that asks for them ("" for one that
+    does not), refused (and recorded) when missing or too long."""
+    if not template.details:
+        return ""
+    try:
+        return checked_text(
+            "details",
+            given,
+            limit=MAX_DETAILS,
+            what="the details for the letter",
+            required=f"Write {template.details[:1].lower()}{template.details[1:]}",
+        )
+    except InputError as e:
+        why = f"letter {template.id}: its details"
+        raise _refused(session, authorised, e.field, e.message, why) from None
+
+
+def _filled(
+    session: Session,
+    case: Case,
+    name: str | None,
+    contact: str | None,
+    details: str,
+    first_contact_days: int,
+) -> dict[str, str]:
+    """The values of the letters' placeholders, from the case and the person's name."""
+    return {
         "name": name or "resident",
         "reference": case.reference,
         "agency": case.agency.name,
@@ -219,40 +244,30 @@ def make_letter(
         + (" working day" if first_contact_days == 1 else " working days"),
         "details": details,
     }
-    sender = case.agency.type
-    paragraphs = tuple(
+
+
+def _paragraphs(
+    template: LetterTemplate, sender: AgencyType, filled: dict[str, str], *, plain: bool
+) -> tuple[str, ...]:
+    """The letter's paragraphs (in plain language, or not) that its sender's type of
+    agency sends, their placeholders filled."""
+    return tuple(
         words.format_map(filled)
         for p in (template.plain if plain else template.paragraphs)
         if (words := p.words(sender)) is not None
     )
+
+
+def _record_view(
+    session: Session, authorised: AuthorisedCase, template: LetterTemplate, person_id: int
+) -> None:
+    """One view of the case, naming the letter and the person it is for."""
     acts.record(
         session,
         acts.Action.CASE_VIEW,
         actor=authorised.actor,
         subject=authorised.subject,
-        basis=f"{acts.disclosed(authorised.decision)} | sections {template.id} letter; person {person.id}",
-    )
-    address = tuple(line for line in (values["address"] or "").splitlines() if line.strip())
-    return MadeLetter(
-        template=template,
-        person_id=person.id,
-        part=parts_text([p.role for p in held]),
-        agency=case.agency.name,
-        officer=case.officer.display_name,
-        officer_email=case.officer.email,
-        agency_contact=contact,
-        reference=case.reference,
-        dated=clock.today(),
-        name=name,
-        address=address + ((values["postcode"],) if values["postcode"] else ()),
-        paragraphs=paragraphs,
-        details=details,
-        large_print=large,
-        plain=plain,
-        because=f"their reasonable adjustments ask for {' and '.join(reasons)}"
-        if reasons
-        else None,
-        needs=RecordedNeeds.of(values["adjustments"], values["contact_needs"]),
+        basis=f"{acts.disclosed(authorised.decision)} | sections {template.id} letter; person {person_id}",
     )
 
 
