@@ -117,8 +117,16 @@ def verify(
     (default: one per core).
     """
     tree = read_head(session) or TreeHead(0, b"", EMPTY_ROOT)
-    size, head_frontier, head_root = tree.size, tree.frontier, tree.root
-    checkpoints = list(
+    checkpoints = _checkpoints(session)
+    walk = _Walk.of(checkpoints, public_key, witnesses)
+    plan = _stretches(session, tree.size, stretch or STRETCH, sorted({c.size for c in checkpoints}))
+    failed = walk.check_due(0) or _walk_stretches(session, walk, plan, tree.size, processes)
+    return failed or _at_the_end(session, walk, tree)
+
+
+def _checkpoints(session: Session) -> list[AuditCheckpoint]:
+    """Every checkpoint with its co-signatures, in the order of the sizes they cover."""
+    return list(
         session.scalars(
             select(AuditCheckpoint)
             .options(
@@ -128,19 +136,42 @@ def verify(
             .order_by(AuditCheckpoint.size, AuditCheckpoint.id)
         )
     )
-    cosigned: Counter[str] = Counter()
-    checked = 0
-    waiting = iter(checkpoints)
-    due = next(waiting, None)
-    #: The perfect subtrees of the whole stretches so far, largest first.
-    top: list[bytes] = []
 
-    def head(inside: Sequence[bytes] = ()) -> bytes:
+
+@dataclass
+class _Walk:
+    """How far ``verify`` has got through the log: the entries checked, the perfect
+    subtrees of the whole stretches so far (largest first), the next checkpoint ``due``
+    and those still ``waiting``, the checkpoints found to match and the co-signatures
+    verified."""
+
+    public_key: bytes | None
+    witnesses: Mapping[str, CosignerKey] | None
+    waiting: Iterator[AuditCheckpoint]
+    due: AuditCheckpoint | None
+    entries: int = 0
+    top: list[bytes] = field(default_factory=list)
+    checked: int = 0
+    cosigned: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def of(
+        cls,
+        checkpoints: Sequence[AuditCheckpoint],
+        public_key: bytes | None,
+        witnesses: Mapping[str, CosignerKey] | None,
+    ) -> _Walk:
+        """The walk's start: no entries checked, the first checkpoint due."""
+        waiting = iter(checkpoints)
+        return cls(public_key, witnesses, waiting, next(waiting, None))
+
+    def head(self, inside: Sequence[bytes] = ()) -> bytes:
         """The root of the entries so far: ``top``, then the subtrees ``inside`` a stretch."""
-        hashes = [*top, *inside]
+        hashes = [*self.top, *inside]
         return fold(hashes) if hashes else EMPTY_ROOT
 
     def result(
+        self,
         n: int,
         first_bad: int | None = None,
         problem: str = "",
@@ -150,64 +181,101 @@ def verify(
         """The outcome with ``n`` entries checked, ``inside`` the subtrees past ``top``."""
         return Verification(
             n,
-            head(inside),
+            self.head(inside),
             first_bad,
             problem,
             bad,
-            checked,
-            public_key is not None,
-            dict(cosigned),
+            self.checked,
+            self.public_key is not None,
+            dict(self.cosigned),
         )
 
-    def check_due(n: int, inside: Sequence[bytes] = ()) -> Verification | None:
+    def check_due(self, n: int, inside: Sequence[bytes] = ()) -> Verification | None:
         """Check the checkpoints of ``n`` entries; the outcome if one does not fit."""
-        nonlocal due, checked
-        while due is not None and due.size == n:
-            if problem := checkpoint_problem(due, head(inside), public_key, cosigned, witnesses):
-                return result(n, None, problem, due.id, inside)
-            checked += 1
-            due = next(waiting, None)
+        while (due := self.due) is not None and due.size == n:
+            root = self.head(inside)
+            if problem := checkpoint_problem(
+                due, root, self.public_key, self.cosigned, self.witnesses
+            ):
+                return self.result(n, None, problem, due.id, inside)
+            self.checked += 1
+            self.due = next(self.waiting, None)
         return None
 
-    n = 0
-    if failed := check_due(0):
-        return failed
-    stretch = stretch or STRETCH
-    plan = _stretches(session, size, stretch, sorted({c.size for c in checkpoints}))
+    def take(
+        self, session: Session, part: Stretch, found: Checked, size: int
+    ) -> Verification | None:
+        """Take in the checked stretch ``part``: the checkpoints inside it, its entries,
+        and its subtrees joined to those before; the outcome if something does not fit."""
+        return (
+            self._checkpoints_inside(part, found)
+            or self._entries_whole(session, found, size)
+            or self._joined(part, found)
+        )
+
+    def _checkpoints_inside(self, part: Stretch, found: Checked) -> Verification | None:
+        """Check the checkpoints that fall inside ``part`` (before its end)."""
+        for at, inside in found.at_checkpoints.items():
+            if at < part.end and (failed := self.check_due(at, inside)):
+                return failed
+        return None
+
+    def _entries_whole(self, session: Session, found: Checked, size: int) -> Verification | None:
+        """The outcome at the stretch's first entry that does not fit or is missing."""
+        if found.first_bad is not None:
+            self.entries = n = found.first_bad
+            return self.result(n, n, found.problem, None, found.subtrees)
+        if found.missing_from is not None:
+            self.entries = n = found.missing_from
+            return self.result(n, n, _missing(session, n, size), None, found.subtrees)
+        return None
+
+    def _joined(self, part: Stretch, found: Checked) -> Verification | None:
+        """Add the stretch's subtrees to ``top`` (a whole stretch's, merged as far as they
+        go, checked against the hashes its last entry stored) and check the checkpoints
+        at its end."""
+        self.entries = n = part.end
+        if part.end - part.start < part.size:  # the last, not a whole stretch
+            self.top.extend(found.subtrees)
+        elif not _join(self.top, found.subtrees[0], part.start // part.size, found.above):
+            return self.result(n - 1, n - 1, f"entry {n - 1} has wrong stored subtree hashes")
+        return self.check_due(n)
+
+
+def _walk_stretches(
+    session: Session, walk: _Walk, plan: Sequence[Stretch], size: int, processes: int | None
+) -> Verification | None:
+    """Take in the stretches of ``plan`` in order as they are checked; the outcome at the
+    first thing that does not fit."""
     with _checking(session, plan, processes) as checks:
         for part, found in checks:
-            for at, inside in found.at_checkpoints.items():
-                if at < part.end and (failed := check_due(at, inside)):
-                    return failed
-            if found.first_bad is not None:
-                n = found.first_bad
-                return result(n, n, found.problem, None, found.subtrees)
-            if found.missing_from is not None:
-                n = found.missing_from
-                return result(n, n, _missing(session, n, size), None, found.subtrees)
-            n = part.end
-            if part.end - part.start < stretch:  # the last, not a whole stretch
-                top.extend(found.subtrees)
-            elif not _join(top, found.subtrees[0], part.start // stretch, found.above):
-                return result(n - 1, n - 1, f"entry {n - 1} has wrong stored subtree hashes")
-            if failed := check_due(n):
+            if failed := walk.take(session, part, found, size):
                 return failed
+    return None
+
+
+def _at_the_end(session: Session, walk: _Walk, tree: TreeHead) -> Verification:
+    """The outcome once every entry the tree head covers fits: a checkpoint still due
+    past the log's size, a tree head whose root or frontier does not match the entries,
+    or entries beyond the head."""
+    n, size = walk.entries, tree.size
     now_size = session.scalar(select(AuditTree.size).where(AuditTree.id == TREE)) or 0
+    due = walk.due
     if due is not None and due.size > now_size:  # not merely a checkpoint made meanwhile
-        return result(
+        return walk.result(
             n,
             n,
             f"checkpoint {due.id} covers {due.size} entries but the log has {now_size}: "
             f"entries from {now_size} were removed",
             due.id,
         )
-    if head() != head_root:
-        return result(n, None, f"the tree head (size {size}) does not match the {n} entries")
-    if b"".join(top) != head_frontier:  # what the next append would build on
-        return result(
+    if walk.head() != tree.root:
+        return walk.result(n, None, f"the tree head (size {size}) does not match the {n} entries")
+    if b"".join(walk.top) != tree.frontier:  # what the next append would build on
+        return walk.result(
             n, None, f"the tree head's stored frontier (size {size}) does not match the entries"
         )
-    return _beyond_the_head(session, n, result)
+    return _beyond_the_head(session, n, walk.result)
 
 
 def _stretches(
