@@ -1,13 +1,15 @@
-"""The checks of one field that an application's forms share: plain words without markup
-(an application is read, never rendered), an e-mail address, a way to contact whoever
-applied, a postal address, a phone number, a postcode or UPRN. Each returns the value as
-stored, or raises ``InputError`` saying what is wrong at its field.
+"""The checks of one field of an application's forms: plain words without markup (an
+application is read, never rendered), an e-mail address, a way to contact whoever
+applied, a postal address, a phone number, a postcode or UPRN, the date received. Each
+returns the value as stored (the date received is only refused or not), or raises
+``InputError`` saying what is wrong at its field.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 
 from sharing.errors import InputError
 from sharing.formats import (
@@ -17,6 +19,7 @@ from sharing.formats import (
     normalise_phone,
     phone_refusal,
 )
+from sharing.trigger import EARLIEST_RECEIVED
 
 #: The most a name, a contact or an e-mail address may say, and a postal address.
 MAX_NAME = 200
@@ -184,3 +187,18 @@ def normalised_text(
     if normalised is None:
         raise InputError(field, f"Enter {what}, or leave it empty")
     return normalised
+
+
+def received_date(received_on: date | None, today: date) -> None:
+    """Refuses the date an application was received left empty, in the future, or before
+    the Community Trigger began."""
+    if received_on is None:
+        raise InputError("received_on", "Enter the date the application was received")
+    if received_on > today:
+        raise InputError("received_on", "The date received cannot be in the future")
+    if received_on < EARLIEST_RECEIVED:
+        raise InputError(
+            "received_on",
+            "The date received must be on or after 20 October 2014, when the Community "
+            "Trigger began",
+        )

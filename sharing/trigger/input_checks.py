@@ -16,7 +16,6 @@ from sharing import clock
 from sharing.cases import people
 from sharing.errors import InputError
 from sharing.formats import is_email_address, normalise_postcode, normalise_uprn
-from sharing.trigger import EARLIEST_RECEIVED
 
 # The forms, their tests and the other checks of an application read these from here.
 from sharing.trigger.field_checks import ADDRESS_NEEDED as ADDRESS_NEEDED
@@ -35,6 +34,7 @@ from sharing.trigger.field_checks import (
     online_contact_text,
     phone_text,
     postal_address,
+    received_date,
 )
 from sharing.trigger.field_checks import plain_text as plain_text
 from sharing.vocabulary import Labelled, OnBehalf, TriggerChannel, VictimKind
@@ -164,7 +164,7 @@ def _examined(
     """Every problem of ``data`` in the order of the form's fields, its sealed values and
     its choices."""
     found, today = _Findings(), clock.day_of(now)
-    found.attempt(_received, data.received_on, today)
+    found.attempt(received_date, data.received_on, today)
     channel = found.attempt(_chosen, data, "channel", TriggerChannel, CHANNEL_NEEDED)
     on_behalf = found.attempt(_behalf, data.on_behalf)
     values = _applicant_values(data, on_behalf, found)
@@ -174,21 +174,6 @@ def _examined(
     values["reported_to"] = found.attempt(_reports, data)
     choices = {"channel": channel, "victim_kind": victim_kind, "on_behalf": on_behalf}
     return found.problems, values, choices
-
-
-def _received(received_on: date | None, today: date) -> None:
-    """Refuses a date received left empty, in the future, or before the Community Trigger
-    began."""
-    if received_on is None:
-        raise InputError("received_on", "Enter the date the application was received")
-    if received_on > today:
-        raise InputError("received_on", "The date received cannot be in the future")
-    if received_on < EARLIEST_RECEIVED:
-        raise InputError(
-            "received_on",
-            "The date received must be on or after 20 October 2014, when the Community "
-            "Trigger began",
-        )
 
 
 def _chosen(data: ApplicationInput, field: str, kind: type[Labelled], message: str) -> object:
