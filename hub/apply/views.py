@@ -30,7 +30,7 @@ from sharing import clock
 from sharing.errors import InputError
 from sharing.formats import normalise_postcode
 from sharing.sources import source_of
-from sharing.trigger import applications, input_checks, limits
+from sharing.trigger import applications, field_checks, input_checks, limits
 from sharing.trigger.deadlines import counted_or_not
 from sharing.trigger.letters import email_of
 from sharing.trigger.procedure import Procedure
@@ -71,8 +71,8 @@ def _procedure() -> Procedure:
 #: The longest text each box takes (the core's checks), stated beside the box.
 LIMITS = {
     "problem": input_checks.MAX_TEXT,
-    "victim_address": input_checks.MAX_ADDRESS,
-    "applicant_address": input_checks.MAX_ADDRESS,
+    "victim_address": field_checks.MAX_ADDRESS,
+    "applicant_address": field_checks.MAX_ADDRESS,
 }
 
 
@@ -450,7 +450,7 @@ _IN_YOUR_WORDS = {
     ),
     input_checks.APPLICANT_NAME_NEEDED: ("", "Enter your name"),
     input_checks.APPLICANT_CONTACT_NEEDED: ("", "Enter your phone number or email address"),
-    input_checks.ADDRESS_NEEDED: (
+    field_checks.ADDRESS_NEEDED: (
         "",
         "Enter your postal address, where we post the letters about the application, or "
         "give your email address instead of a phone number",
@@ -459,22 +459,22 @@ _IN_YOUR_WORDS = {
         "Enter your last name, or the name of your business or group",
         "Enter their last name, or the name of the business or group",
     ),
-    input_checks.EMAIL_FORMAT: (_EMAIL_FORMAT, _EMAIL_FORMAT),
-    f"{input_checks.EMAIL_FORMAT}, on its own (or give a phone number)": (
+    field_checks.EMAIL_FORMAT: (_EMAIL_FORMAT, _EMAIL_FORMAT),
+    f"{field_checks.EMAIL_FORMAT}, on its own (or give a phone number)": (
         "",
         f"{_EMAIL_FORMAT}, on its own (or give a phone number)",
     ),
-    input_checks.CONTACT_FORMAT: (
+    field_checks.CONTACT_FORMAT: (
         "",
         "Enter your email address, like name@example.org, or a UK phone number, like "
         "07700 900 982 or 01632 960 001",
     ),
-    input_checks.ONLINE_CONTACT_ABROAD: (
+    field_checks.ONLINE_CONTACT_ABROAD: (
         "",
         "Enter your email address, like name@example.org, or a UK phone number, like "
         f"07700 900 982 or 01632 960 001. {_ABROAD}",
     ),
-    input_checks.ONLINE_CONTACT_DIALLED_ABROAD: (
+    field_checks.ONLINE_CONTACT_DIALLED_ABROAD: (
         "",
         "Enter your email address, like name@example.org, or a UK phone number starting "
         f"with a single 0, like 07700 900 982. {_ABROAD}",

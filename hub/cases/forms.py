@@ -27,7 +27,7 @@ from wtforms.validators import (
 from hub.choice_fields import ChoiceField, ChoicesField, EnumSelectField
 from hub.date_fields import WHICH_OF_TWICE, DateInputField, asks_which, moment_said, which_refused
 from hub.forms import HubForm, TextLimit, leaf_fields
-from sharing.cases import letters, needs, people, referrals, reviews, survey
+from sharing.cases import letters, needs, people, referrals, review_checks, survey
 from sharing.cases.closing import MAX_CLOSING_NOTE
 from sharing.cases.recording import MAX_LINE, MAX_TEXT
 from sharing.cases.survey import Survey
@@ -478,15 +478,16 @@ class ReviewForm(HubForm):
     )
     contact_note = TextAreaField(
         "Why could they not be reached? (or anything to note about contact)",
-        validators=[TextLimit(reviews.MAX_TEXT, "The note on contact")],
+        validators=[TextLimit(review_checks.MAX_TEXT, "The note on contact")],
     )
     progress = TextAreaField(
-        "Progress against the action plan", validators=[TextLimit(reviews.MAX_TEXT, "The progress")]
+        "Progress against the action plan",
+        validators=[TextLimit(review_checks.MAX_TEXT, "The progress")],
     )
     assessment = ChoiceField("The risk", message="Select the risk assessment")
     risk_note = TextAreaField(
         "Why has the risk not changed? (or anything to add about the new assessment)",
-        validators=[TextLimit(reviews.MAX_TEXT, "The note on risk")],
+        validators=[TextLimit(review_checks.MAX_TEXT, "The note on risk")],
     )
     decision = EnumSelectField(
         "What did the review decide?", ReviewDecision, message="Select what the review decided"

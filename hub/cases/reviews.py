@@ -15,7 +15,7 @@ from hub.sent_once import accepted_once
 from hub.templating import uk_date
 from sharing import clock
 from sharing.access.decide import Act
-from sharing.cases import reviews
+from sharing.cases import review_checks, reviews
 from sharing.formats import whole_number
 from sharing.vocabulary import CaseStatus, ContactMethod, ReviewDecision, Role
 
@@ -36,7 +36,7 @@ def review(case_id: int) -> Response | tuple[str, int]:
     form.contact_method.choices = [(m.value, m.label) for m in ContactMethod] + [
         (NOT_REACHED, "Could not reach them")
     ]
-    assessments = reviews.assessments_to_link(db(), authorised.case, today)
+    assessments = review_checks.assessments_to_link(db(), authorised.case, today)
     # "No change" has a value of its own: a radio with an empty value is not shown.
     form.assessment.choices = [(NO_CHANGE, "No change since the last review")] + [
         (str(a.id), f"The new assessment of {uk_date(a.assessed_at)}: {a.band.label.lower()}")
@@ -54,7 +54,7 @@ def review(case_id: int) -> Response | tuple[str, int]:
         return reviews.record_review(
             db(),
             authorised,
-            reviews.ReviewInput(
+            review_checks.ReviewInput(
                 contact_method=ContactMethod(method) if method and method != NOT_REACHED else None,
                 contacted_on=form.contacted_on.data,
                 contact_note=form.contact_note.data or "",

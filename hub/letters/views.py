@@ -15,7 +15,7 @@ from hub.pdf import render_pdf
 from hub.sent_once import accepted_once
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import standard_letters
+from sharing.cases import letter_addressees, standard_letters
 from sharing.cases.letters_file import LetterBook
 from sharing.cases.standard_letters import LetterRequest
 from sharing.errors import InputError
@@ -42,7 +42,7 @@ def write(case_id: int) -> Response | tuple[str, int]:
     book = _book()
     form = StandardLetterForm()
     form.letter.choices = [(t.id, t.title) for t in book.letters]
-    people = standard_letters.addressees(db(), authorised, None)
+    people = letter_addressees.addressees(db(), authorised, None)
     form.person.choices = [("", "Choose a person")] + [(str(i), label) for i, _, label in people]
     if request.method == "GET":
         form.letter.data = request.args.get("letter") or ""

@@ -19,7 +19,7 @@ from hub.trigger.views import _procedure, _refused, bp, refuse_input
 from sharing import clock
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed
-from sharing.trigger import applications, handling, input_checks
+from sharing.trigger import applications, field_checks, handling, input_checks
 from sharing.vocabulary import OnBehalf, TriggerChannel, VictimKind
 
 
@@ -50,11 +50,11 @@ class ApplicationForm(HubForm):
     )
     victim_given_names = StringField(
         "Victim's given names (optional for a business or group)",
-        validators=[TextLimit(input_checks.MAX_NAME, "the victim's given names")],
+        validators=[TextLimit(field_checks.MAX_NAME, "the victim's given names")],
     )
     victim_family_name = StringField(
         "Victim's surname, or the business's or group's name",
-        validators=[TextLimit(input_checks.MAX_NAME, "the victim's surname")],
+        validators=[TextLimit(field_checks.MAX_NAME, "the victim's surname")],
     )
     victim_date_of_birth = DateInputField(
         "Victim's date of birth (optional)", subject="The victim's date of birth"
@@ -62,11 +62,11 @@ class ApplicationForm(HubForm):
     victim_phone = StringField("Phone (optional)")
     victim_email = StringField(
         "E-mail (optional)",
-        validators=[TextLimit(input_checks.MAX_NAME, "the victim's e-mail address")],
+        validators=[TextLimit(field_checks.MAX_NAME, "the victim's e-mail address")],
     )
     victim_address = TextAreaField(
         "Victim's address",
-        validators=[TextLimit(input_checks.MAX_ADDRESS, "the victim's address")],
+        validators=[TextLimit(field_checks.MAX_ADDRESS, "the victim's address")],
     )
     victim_postcode = StringField("Postcode (optional)")
     victim_uprn = StringField("UPRN (optional)")
@@ -79,15 +79,15 @@ class ApplicationForm(HubForm):
     on_behalf = ChoiceField("Who applied?", message=input_checks.ON_BEHALF_NEEDED)
     applicant_name = StringField(
         "Name of the person applying for the victim",
-        validators=[TextLimit(input_checks.MAX_NAME, "the name of the person applying")],
+        validators=[TextLimit(field_checks.MAX_NAME, "the name of the person applying")],
     )
     applicant_contact = StringField(
         "How to contact them",
-        validators=[TextLimit(input_checks.MAX_NAME, "how to contact the person applying")],
+        validators=[TextLimit(field_checks.MAX_NAME, "how to contact the person applying")],
     )
     applicant_address = TextAreaField(
         "Their postal address, for the letters (needed without an e-mail address)",
-        validators=[TextLimit(input_checks.MAX_ADDRESS, "the postal address")],
+        validators=[TextLimit(field_checks.MAX_ADDRESS, "the postal address")],
     )
     consent_recorded = BooleanField("The victim consents to this person applying for them")
     consent_note = TextAreaField(

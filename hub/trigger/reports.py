@@ -16,7 +16,7 @@ from hub.forms import HubForm, TextLimit
 from hub.trigger.views import _procedure, _refused_on_page, bp, refuse_input
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
-from sharing.trigger import applications, handling, input_checks, reports
+from sharing.trigger import applications, field_checks, handling, reports
 from sharing.trigger.input_checks import SOMEONE_ELSE, ReportedTo
 
 
@@ -32,7 +32,7 @@ class ReportsForm(HubForm):
     reported_other = StringField(
         "Who else was it reported to?",
         validators=[
-            TextLimit(input_checks.MAX_NAME, "the name of whoever else it was reported to")
+            TextLimit(field_checks.MAX_NAME, "the name of whoever else it was reported to")
         ],
     )
     reported_when = LeadMonthsField("When was it reported? (optional)")

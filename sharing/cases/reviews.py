@@ -32,13 +32,7 @@ from sharing.access.reveal import reveal_rows
 from sharing.audit import acts
 from sharing.cases import first_contact
 from sharing.cases.listing import PAGE_SIZE
-
-# MAX_TEXT, ReviewInput and assessments_to_link are read from here (by the forms, the
-# demo, the imports and the tests).
-from sharing.cases.review_checks import MAX_TEXT as MAX_TEXT
-from sharing.cases.review_checks import CheckedReview, checked
-from sharing.cases.review_checks import ReviewInput as ReviewInput
-from sharing.cases.review_checks import assessments_to_link as assessments_to_link
+from sharing.cases.review_checks import CheckedReview, ReviewInput, checked
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.models import Case, CaseReview, User

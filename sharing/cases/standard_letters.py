@@ -31,10 +31,7 @@ from sharing.audit import acts
 from sharing.cases import actions, documents, first_contact
 from sharing.cases.agency_actions import works_actions
 from sharing.cases.closing_actions import close_action
-
-# The letters' form lists whom a letter may go to from here.
 from sharing.cases.letter_addressees import Recipient
-from sharing.cases.letter_addressees import addressees as addressees
 from sharing.cases.letters_file import LetterBook, LetterTemplate
 from sharing.cases.needs import RecordedNeeds
 from sharing.errors import InputError

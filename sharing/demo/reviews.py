@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import reviews
+from sharing.cases import review_checks, reviews
 from sharing.demo.timeline import FIRST_REVIEW_AFTER
 from sharing.models import Case
 from sharing.vocabulary import AgencyType, CaseStatus, ContactMethod, ReviewDecision
@@ -88,11 +88,11 @@ def review_cases(session: Session, today: date, seed: int) -> int:
         method = rng.choice([ContactMethod.PHONE, ContactMethod.IN_PERSON, ContactMethod.EMAIL])
         with clock.pinned(_at(day, 15)) as now:
             authorised = authorise(session, Actor.of(case.officer), case.id, Act.RECORD)
-            linked = reviews.assessments_to_link(session, case, day)
+            linked = review_checks.assessments_to_link(session, case, day)
             reviews.record_review(
                 session,
                 authorised,
-                reviews.ReviewInput(
+                review_checks.ReviewInput(
                     contact_method=method if reached else None,
                     contacted_on=day - timedelta(days=rng.randint(0, 2)) if reached else None,
                     contact_note="" if reached else NOT_REACHED,

@@ -17,8 +17,8 @@ from sharing.access.decide import Actor
 from sharing.errors import InputError
 from sharing.models import TriggerApplication
 from sharing.trigger import letters
+from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import closed_on, erased_on, handled
-from sharing.trigger.input_checks import plain_text
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import AppealDecision

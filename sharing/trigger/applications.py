@@ -30,6 +30,7 @@ from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.models import Agency, TriggerApplication, TriggerBodyCount
 from sharing.trigger import complaints, letters, threshold
+from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import (
     ALREADY_DONE,
     DETAILS,
@@ -40,7 +41,7 @@ from sharing.trigger.handling import (
     refuse_if_closed,
     refuse_if_erased,
 )
-from sharing.trigger.input_checks import MAX_REASONS, ApplicationInput, checked, plain_text
+from sharing.trigger.input_checks import MAX_REASONS, ApplicationInput, checked
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.references import new_reference
 from sharing.vocabulary import LetterKind, ThresholdDecision, TriggerChannel

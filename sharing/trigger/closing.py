@@ -31,6 +31,7 @@ from sharing.errors import ChangedMeanwhile, InputError
 from sharing.meetings import sittings
 from sharing.models import TriggerApplication
 from sharing.trigger import letters, panel
+from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import (
     ALREADY_DONE,
     closure,
@@ -38,7 +39,6 @@ from sharing.trigger.handling import (
     refuse_if_closed,
     refuse_if_erased,
 )
-from sharing.trigger.input_checks import plain_text
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import ThresholdDecision
 

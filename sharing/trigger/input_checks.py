@@ -16,27 +16,17 @@ from sharing import clock
 from sharing.cases import people
 from sharing.errors import InputError
 from sharing.formats import is_email_address, normalise_postcode, normalise_uprn
-
-# The forms, their tests and the other checks of an application read these from here.
-from sharing.trigger.field_checks import ADDRESS_NEEDED as ADDRESS_NEEDED
-from sharing.trigger.field_checks import CONTACT_FORMAT as CONTACT_FORMAT
-from sharing.trigger.field_checks import EMAIL_FORMAT as EMAIL_FORMAT
-from sharing.trigger.field_checks import MAX_ADDRESS as MAX_ADDRESS
-from sharing.trigger.field_checks import MAX_NAME as MAX_NAME
-from sharing.trigger.field_checks import ONLINE_CONTACT_ABROAD as ONLINE_CONTACT_ABROAD
 from sharing.trigger.field_checks import (
-    ONLINE_CONTACT_DIALLED_ABROAD as ONLINE_CONTACT_DIALLED_ABROAD,
-)
-from sharing.trigger.field_checks import (
+    MAX_NAME,
     contact_text,
     email_text,
     normalised_text,
     online_contact_text,
     phone_text,
+    plain_text,
     postal_address,
     received_date,
 )
-from sharing.trigger.field_checks import plain_text as plain_text
 from sharing.vocabulary import Labelled, OnBehalf, TriggerChannel, VictimKind
 
 T = TypeVar("T")

@@ -35,13 +35,9 @@ from sharing.errors import InputError
 from sharing.models import TriggerApplication
 from sharing.trigger import applications
 from sharing.trigger.corrections import held_for_correcting, live_or_why_not
+from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import ALREADY_DONE, LEAD, appeal_in_hand, handled
-from sharing.trigger.input_checks import (
-    ReportedTo,
-    plain_text,
-    reports_of,
-    reports_text,
-)
+from sharing.trigger.input_checks import ReportedTo, reports_of, reports_text
 from sharing.trigger.procedure import Procedure
 
 #: The sealed columns: the applicant's answer, the lead's correction of it, and why.

@@ -29,8 +29,8 @@ from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import TriggerApplication
 from sharing.trigger import appeal_checks, handling, letters, review_recommendations
+from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import handled
-from sharing.trigger.input_checks import plain_text
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.review import subject
 from sharing.vocabulary import AppealDecision, LetterKind

@@ -24,8 +24,8 @@ from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, TriggerApplication, TriggerRecommendation
 from sharing.trigger import handling, review
+from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import handled
-from sharing.trigger.input_checks import plain_text
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import NoticeKind, Role
 

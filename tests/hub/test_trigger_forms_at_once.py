@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.models import AuditEntry, TriggerApplication
-from sharing.trigger import applications, input_checks, review_outcome
+from sharing.trigger import applications, field_checks, input_checks, review_outcome
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -136,7 +136,7 @@ def test_a_correction_emptied_says_every_missing_and_wrong_detail_at_once(
         response,
         [
             ("victim_family_name", "Enter the victim&#39;s surname"),
-            ("victim_email", input_checks.EMAIL_FORMAT),
+            ("victim_email", field_checks.EMAIL_FORMAT),
             ("problem", "Describe the anti-social behaviour and its effect"),
         ],
     )

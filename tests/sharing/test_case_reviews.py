@@ -16,7 +16,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit.log import integrate
-from sharing.cases import casework, people, reviews
+from sharing.cases import casework, people, review_checks, reviews
 from sharing.errors import InputError, NotAllowed
 from sharing.models import AuditEntry, Case
 from sharing.risk import assessments
@@ -35,7 +35,7 @@ from tests.fixtures.demo import demo_actor
 JUST_AFTER_MIDNIGHT = datetime.fromisoformat("2026-06-11T00:30:00+01:00")
 
 
-def _input(**changes: object) -> reviews.ReviewInput:
+def _input(**changes: object) -> review_checks.ReviewInput:
     values: dict[str, object] = {
         "contact_method": ContactMethod.PHONE,
         "contacted_on": clock.today(),
@@ -47,7 +47,7 @@ def _input(**changes: object) -> reviews.ReviewInput:
         "next_review_on": None,
     }
     values.update(changes)
-    return reviews.ReviewInput(**values)  # type: ignore[arg-type]
+    return review_checks.ReviewInput(**values)  # type: ignore[arg-type]
 
 
 def _case(session, priority: Priority) -> Case:

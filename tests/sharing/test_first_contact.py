@@ -18,7 +18,7 @@ from hub.migrate import downgrade, upgrade
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import first_contact, reviews
+from sharing.cases import first_contact, review_checks, reviews
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.imports.cases import import_cases
@@ -157,7 +157,7 @@ def test_two_reviews_at_once_keep_the_earlier_day_of_first_contact(
                 reviews.record_review(
                     session,
                     authorised,
-                    reviews.ReviewInput(
+                    review_checks.ReviewInput(
                         ContactMethod.PHONE,
                         day,
                         "",
