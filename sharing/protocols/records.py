@@ -517,7 +517,10 @@ def sweep(
                     agency_id=agency_id,
                     role=Role.DPO,
                     kind=AlertKind.PROTOCOL_REVIEW,
-                    message=f"{record.title} (version {record.version}) was due for review on {record.review_on:%d %B %Y}",
+                    message=(
+                        f"{record.title} (version {record.version}) was due for review on "
+                        f"{clock.day_text(record.review_on)}"
+                    ),
                     protocol_id=record.id,
                 )
             )

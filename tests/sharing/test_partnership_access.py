@@ -528,6 +528,26 @@ def test_the_sweep_expires_protocols_and_tells_dpos_of_reviews(demo_session) -> 
     demo_session.rollback()
 
 
+def test_a_dpos_alert_of_a_review_due_writes_its_day_as_people_in_the_uk_do(
+    demo_session,
+) -> None:
+    """A review due on 5 March is said "5 March", as every other day the hub writes, where
+    the DPO's alert said "05 March"."""
+    asb = demo_session.scalar(
+        select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
+    )
+    asb.review_on = next(
+        day for day in (asb.start_on + timedelta(days=n) for n in range(60)) if day.day < 10
+    )
+    protocol_records.sweep(demo_session, asb.review_on)
+    [message] = {
+        a.message for a in demo_session.scalars(select(Alert).where(Alert.protocol_id == asb.id))
+    }
+    assert message.endswith(f"was due for review on {clock.day_text(asb.review_on)}")
+    assert f" 0{asb.review_on.day} " not in message
+    demo_session.rollback()
+
+
 def test_search_never_finds_a_locked_case_for_non_members(demo_session) -> None:
     case, _ = _shared_case(demo_session, owner_has=Role.DPO)
     officer = _owner_of(demo_session, case)
