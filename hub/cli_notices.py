@@ -9,7 +9,10 @@ from flask.cli import AppGroup
 from hub import notices as hub_notices
 from hub.cli_session import _session
 from hub.database import command_sessions
+from sharing import clock
 from sharing import notices as sharing_notices
+from sharing.cases import first_contact
+from sharing.trigger import workdays
 
 
 @click.group(cls=AppGroup)
@@ -53,9 +56,23 @@ def _send_waiting() -> None:
 )
 def notices_due(days: int) -> None:
     """Queue a notice for each open action falling due (once per action and person), then
-    send what is waiting. Run daily."""
+    send what is waiting; count the first contact day of cases opened while it fell past
+    the bank holiday list, once the list reaches it, and warn when the list runs out. Run
+    daily."""
+    working_days = current_app.config["HUB_SETTINGS"].first_contact_working_days
     with _session() as session:
         queued = sharing_notices.actions_due(session, within_days=days)
+        counted, waiting = first_contact.count_waiting(session, working_days)
         session.commit()
     click.echo(f"Queued {queued} notices of actions due.")
+    if counted:
+        click.echo(f"Counted the first contact day of {counted} case(s).")
+    if warning := workdays.to_update(clock.today()):
+        click.echo(f"Warning: {warning}", err=True)
+    if waiting:
+        click.echo(
+            f"Warning: {waiting} case(s) wait for their first contact day, past the end of "
+            "the bank holiday list.",
+            err=True,
+        )
     _send_waiting()

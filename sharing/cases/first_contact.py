@@ -12,6 +12,9 @@ case (made with the complainant at the outset, 000: "at the outset, assess the
 complainant's vulnerability") and the first day of contact a case review records ("could
 not reach them" is not contact). Recording either on a case without first contact
 records it; one recording an earlier day moves it back.
+
+A case whose day falls past the end of the bank holiday list has none (it is not guessed):
+its page says why, and ``count_waiting`` (daily) counts it once the list is extended.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from sharing import clock
 from sharing.models import Case
 from sharing.trigger.workdays import CalendarExhausted, WorkingDays, england_and_wales
 from sharing.vocabulary import CaseStatus
@@ -77,11 +81,52 @@ class FirstContact:
     made_on: date | None
     #: Open, without first contact, and past the day it was due.
     overdue: bool
+    #: Why the day it is due is not counted (open, without first contact and without a
+    #: day: it falls past the end of the bank holiday list); "" otherwise.
+    not_counted: str = ""
+
+
+def not_counted(calendar: WorkingDays | None = None) -> str:
+    """Why a case's first contact day is not counted: it falls past the bank holiday list."""
+    known_until = (calendar or england_and_wales()).known_until
+    return (
+        f"Not counted: bank holidays are known only to {clock.day_text(known_until)}, and "
+        "the working day it is due falls after that. Ask the hub's operator to update the "
+        "govuk-bank-holidays package"
+    )
 
 
 def of_case(case: Case, today: date) -> FirstContact:
-    """The case's first contact: when it was due, when it was made, whether it is late."""
+    """The case's first contact: when it was due, when it was made, whether it is late, or
+    why its day is not counted."""
     still_open = case.status is not CaseStatus.CLOSED and case.erased_at is None
-    due = case.first_contact_due_on
-    late = still_open and case.first_contact_on is None and due is not None and due < today
-    return FirstContact(due, case.first_contact_on, late)
+    due, made = case.first_contact_due_on, case.first_contact_on
+    late = still_open and made is None and due is not None and due < today
+    why = not_counted() if still_open and made is None and due is None else ""
+    return FirstContact(due, made, late, why)
+
+
+def count_waiting(
+    session: Session, working_days: int, calendar: WorkingDays | None = None
+) -> tuple[int, int]:
+    """Count the day each case without one is due its first contact (``working_days``
+    after the day it was opened), now that the bank holiday list reaches it: (how many
+    were counted, how many still wait for the list). An erased case or one with its
+    first contact made is left as it is."""
+    counted = waiting = 0
+    for case in session.scalars(
+        select(Case)
+        .where(
+            Case.first_contact_due_on.is_(None),
+            Case.first_contact_on.is_(None),
+            Case.erased_at.is_(None),
+        )
+        .order_by(Case.id)
+    ):
+        due = due_on(clock.day_of(case.opened_at), working_days, calendar)
+        if due is None:
+            waiting += 1
+        else:
+            case.first_contact_due_on = due
+            counted += 1
+    return counted, waiting

@@ -103,3 +103,17 @@ def running_out(today: date, calendar: WorkingDays | None = None) -> str | None:
         "after that day cannot be counted. Ask the hub's operator to update the "
         "govuk-bank-holidays package before then."
     )
+
+
+def to_update(today: date, calendar: WorkingDays | None = None) -> str | None:
+    """A warning for the hub's operator when the bank holiday list ends within
+    ``WARN_BEFORE`` of ``today``, or has ended; None until then."""
+    known_until = (calendar or england_and_wales()).known_until
+    if known_until - today > WARN_BEFORE:
+        return None
+    ends = "ended on" if known_until < today else "ends on"
+    return (
+        f"Update the govuk-bank-holidays package: its list of bank holidays {ends} "
+        f"{known_until.day} {known_until:%B %Y}, and working days after that day cannot be "
+        "counted (cases' first contact, Community Trigger deadlines)."
+    )

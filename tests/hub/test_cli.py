@@ -354,6 +354,33 @@ def test_demo_builds_once_and_if_empty_leaves_an_existing_partnership_alone(
     assert "empty database" in refused.output
 
 
+def test_the_daily_run_warns_the_operator_as_the_bank_holiday_list_runs_out(
+    migrated_hub_env: str,
+) -> None:
+    """``hub notices due`` (daily) tells the operator to update the bank holiday list from
+    120 days before it ends and after, where only the lead's list of applications said so
+    and cases opened past it were silently given no first contact day."""
+    hub("db", "upgrade")
+    known_until = workdays.england_and_wales().known_until
+    noon = datetime.combine(known_until, time(12), UTC)
+    with clock.pinned(noon - timedelta(days=200)):
+        quiet = hub("notices", "due")
+    assert quiet.exit_code == 0, quiet.output
+    assert "govuk-bank-holidays" not in quiet.output
+    ends = f"{known_until.day} {known_until:%B %Y}"
+    with clock.pinned(noon - timedelta(days=30)):
+        warned = hub("notices", "due")
+    assert warned.exit_code == 0, warned.output
+    assert (
+        "Warning: Update the govuk-bank-holidays package: its list of bank holidays ends on "
+        f"{ends}, and working days after that day cannot be counted"
+    ) in warned.output
+    with clock.pinned(noon + timedelta(days=1)):
+        past = hub("notices", "due")
+    assert past.exit_code == 0, past.output
+    assert f"its list of bank holidays ended on {ends}" in past.output
+
+
 def test_demo_past_the_bank_holiday_list_says_why_and_stores_nothing(
     migrated_hub_env: str,
 ) -> None:

@@ -9,14 +9,15 @@ partners see none of it."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from hub.templating import uk_date
 from sharing import accounts, clock
+from sharing.cases import first_contact
 from sharing.models import AuditEntry, Case, CaseParty
-from sharing.trigger.workdays import england_and_wales
+from sharing.trigger.workdays import WorkingDays, england_and_wales
 from sharing.vocabulary import Role
 from tests.fixtures.api import register
 from tests.fixtures.app import PASSWORD, csrf_token
@@ -106,6 +107,46 @@ def test_a_new_case_is_due_first_contact_when_the_acknowledgement_promises(
         },
     )
     assert "We will call you in the next two working days." in letter.get_data(as_text=True)
+
+
+def test_a_case_opened_as_the_bank_holiday_list_ends_is_counted_once_the_list_reaches_it(
+    demo_hub, demo_session
+) -> None:
+    """A case opened two days before the bank holiday list ends is due five working days
+    later, past the list: its page says why its day is not counted and what to do (it
+    said "Not recorded", as if nothing were due), and the daily run counts the day once
+    the list is extended, so that the case can fall overdue and counts in the figures."""
+    calendar = england_and_wales()
+    end = calendar.known_until
+    opened_on = end - timedelta(days=2)
+    officer_user = demo_user(demo_session, "northshire-homes", Role.CASE_OFFICER)
+    with clock.pinned(datetime.combine(opened_on, time(11), UTC)):
+        officer = demo_client(demo_hub, officer_user)
+        case_id = _open_new_case(officer, officer_user.id)
+        row = _first_contact_row(officer.get(f"/cases/{case_id}").get_data(as_text=True))
+        assert f"bank holidays are known only to {uk_date(end)}" in row
+        assert "Ask the hub&#39;s operator to update the govuk-bank-holidays package" in row
+        assert "Not recorded" not in row
+        assert first_contact.count_waiting(demo_session, 5) == (0, 1)
+    case = demo_session.get(Case, case_id)
+    assert case.first_contact_due_on is None
+
+    # The package updated: the list runs a year further, the next New Year's Day in it.
+    new_year = date(end.year + 1, 1, 1)
+    extended = WorkingDays(
+        calendar.holidays | {new_year: "New Year's Day"}, date(end.year + 1, 12, 31)
+    )
+    assert first_contact.count_waiting(demo_session, 5, extended) == (1, 0)
+    demo_session.commit()
+    due = extended.add(opened_on, 5)
+    assert due > new_year
+    assert due.weekday() < 5
+    assert demo_session.get(Case, case_id).first_contact_due_on == due
+    with clock.pinned(datetime.combine(due + timedelta(days=1), time(11), UTC)):
+        officer = demo_client(demo_hub, officer_user)
+        row = _first_contact_row(officer.get(f"/cases/{case_id}").get_data(as_text=True))
+    assert "First contact overdue" in row
+    assert f"It was due by {uk_date(due)}" in row
 
 
 def test_a_review_with_contact_records_first_contact_and_says_so_in_its_audit_entry(
