@@ -32,6 +32,7 @@ from sharing.models import Action, Case, ClosureSurvey, ClosureSurveyAnswer
 from sharing.protocols.checker import read_header, read_text, read_toml, sorted_problems
 from sharing.protocols.fields import Reader, one_of, path_of
 from sharing.protocols.problems import FileInvalid, Problem
+from sharing.trigger.workdays import working_day_from
 from sharing.vocabulary import ActionKind, CaseStatus, Satisfaction, SurveyChannel
 
 TOP_KEYS = ("id", "title", "version", "overall", "questions")
@@ -270,13 +271,14 @@ def _answered(
 
 def _follow_up(session: Session, record: ClosureSurvey, now: datetime) -> Action:
     """The action a dissatisfied complainant opens: the owning agency's, for its managers,
-    due in ``FOLLOW_UP_DAYS``, created by whoever offered the survey."""
+    due in ``FOLLOW_UP_DAYS`` (the next working day when that is a weekend or a bank
+    holiday), created by whoever offered the survey."""
     case = record.case
     action = Action(
         case_id=case.id,
         kind=ActionKind.DISSATISFACTION_FOLLOW_UP,
         owner_agency_id=case.agency_id,
-        due_on=clock.day_of(now) + timedelta(days=FOLLOW_UP_DAYS),
+        due_on=working_day_from(clock.day_of(now) + timedelta(days=FOLLOW_UP_DAYS)),
         created_at=now,
         created_by_id=record.recorded_by_id,
     )

@@ -65,6 +65,12 @@ class WorkingDays:
                 days -= 1
         return day
 
+    def on_or_after(self, day: date) -> date:
+        """``day`` if it is a working day, else the first working day after it."""
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
     def between(self, start: date, end: date) -> int:
         """How many working days after ``start`` up to and including ``end``; negative
         when ``end`` is before ``start`` (the days overdue)."""
@@ -86,6 +92,16 @@ def england_and_wales() -> WorkingDays:
         h["date"]: h["title"] for h in source.get_holidays(division=BankHolidays.ENGLAND_AND_WALES)
     }
     return WorkingDays(holidays, date(max(holidays).year, 12, 31))
+
+
+def working_day_from(day: date, calendar: WorkingDays | None = None) -> date:
+    """``day``, or the next working day when it is a weekend or a bank holiday; past the
+    end of the bank holiday list, ``day`` as it is (a day to aim for, not a deadline the
+    hub counts)."""
+    try:
+        return (calendar or england_and_wales()).on_or_after(day)
+    except CalendarExhausted:
+        return day
 
 
 #: How long before the bank holiday list runs out the lead is warned.

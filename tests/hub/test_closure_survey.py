@@ -8,7 +8,7 @@ only the case's own agency records it; the survey file is checked on load."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,18 +22,21 @@ from sharing.cases import closing
 from sharing.cases.survey import SurveyInvalid, load_survey, parse_survey
 from sharing.crypto.sealing import unseal
 from sharing.models import Action, AuditEntry, Case, ClosureSurvey, User
+from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import (
     ActionKind,
     ActionStatus,
     CaseStatus,
     ClosureOutcome,
     ClosureReason,
+    PartyRole,
     Role,
     Satisfaction,
 )
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, shared_with_agency
 from tests.fixtures.statements import walk_pages
+from tests.fixtures.surveys import answered_by_phone, closed_case
 
 SURVEY = load_survey(Path(__file__).resolve().parents[2] / "config" / "closure-survey.toml")
 #: The survey's address, once its link has been opened (the link's secret out of it).
@@ -70,6 +73,33 @@ def _answers(value: str) -> dict[str, str]:
 def _post(client, case: Case, **data: str):
     path = f"/cases/{case.id}/survey"
     return client.post(path, data={"csrf_token": csrf_token(client, path), **data})
+
+
+def test_a_follow_up_whose_tenth_day_is_a_bank_holiday_is_due_the_next_working_day(
+    demo_session,
+) -> None:
+    """Answered dissatisfied ten days before a bank holiday (15 December: Christmas Day),
+    the follow-up is due the next working day after it (Tuesday 29 December 2026, after
+    the weekend and the substitute Boxing Day), where it was due on the bank holiday
+    itself and overdue the day after, when no one was at work."""
+    calendar = england_and_wales()
+    answered_on = next(
+        day
+        for day in (clock.today() + timedelta(days=n) for n in range(400))
+        if day + timedelta(days=10) in calendar.holidays
+    )
+    tenth = answered_on + timedelta(days=10)
+    with clock.pinned(datetime.combine(answered_on, time(12), UTC)):
+        case = closed_case(demo_session, "northshire-homes", PartyRole.VICTIM)
+        follow_up = answered_by_phone(demo_session, case).follow_up
+    assert follow_up is not None
+    assert follow_up.due_on > tenth
+    assert calendar.is_working_day(follow_up.due_on)
+    assert not any(
+        calendar.is_working_day(tenth + timedelta(days=n))
+        for n in range((follow_up.due_on - tenth).days)
+    )
+    demo_session.rollback()
 
 
 def test_a_dissatisfied_complainant_opens_a_follow_up_the_managers_close(
