@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -112,21 +112,24 @@ def count_waiting(
     """Count the day each case without one is due its first contact (``working_days``
     after the day it was opened), now that the bank holiday list reaches it: (how many
     were counted, how many still wait for the list). An erased case or one with its
-    first contact made is left as it is."""
-    counted = waiting = 0
-    for case in session.scalars(
-        select(Case)
-        .where(
-            Case.first_contact_due_on.is_(None),
-            Case.first_contact_on.is_(None),
-            Case.erased_at.is_(None),
-        )
-        .order_by(Case.id)
+    first contact made is left as it is; so is when the case was last changed."""
+    waiting = and_(
+        Case.first_contact_due_on.is_(None),
+        Case.first_contact_on.is_(None),
+        Case.erased_at.is_(None),
+    )
+    counted = left = 0
+    for case_id, opened_at in session.execute(
+        select(Case.id, Case.opened_at).where(waiting).order_by(Case.id)
     ):
-        due = due_on(clock.day_of(case.opened_at), working_days, calendar)
+        due = due_on(clock.day_of(opened_at), working_days, calendar)
         if due is None:
-            waiting += 1
-        else:
-            case.first_contact_due_on = due
-            counted += 1
-    return counted, waiting
+            left += 1
+            continue
+        session.execute(
+            update(Case)
+            .where(Case.id == case_id, waiting)
+            .values(first_contact_due_on=due, updated_at=Case.updated_at)
+        )
+        counted += 1
+    return counted, left

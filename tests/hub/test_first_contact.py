@@ -130,6 +130,7 @@ def test_a_case_opened_as_the_bank_holiday_list_ends_is_counted_once_the_list_re
         assert first_contact.count_waiting(demo_session, 5) == (0, 1)
     case = demo_session.get(Case, case_id)
     assert case.first_contact_due_on is None
+    last_changed = case.updated_at
 
     # The package updated: the list runs a year further, the next New Year's Day in it.
     new_year = date(end.year + 1, 1, 1)
@@ -142,6 +143,7 @@ def test_a_case_opened_as_the_bank_holiday_list_ends_is_counted_once_the_list_re
     assert due > new_year
     assert due.weekday() < 5
     assert demo_session.get(Case, case_id).first_contact_due_on == due
+    assert demo_session.get(Case, case_id).updated_at == last_changed  # not a change to it
     with clock.pinned(datetime.combine(due + timedelta(days=1), time(11), UTC)):
         officer = demo_client(demo_hub, officer_user)
         row = _first_contact_row(officer.get(f"/cases/{case_id}").get_data(as_text=True))
