@@ -46,6 +46,7 @@ from hub import (
     trigger,
     your_say,
 )
+from hub.account.session_time import TIME_LEFT, sign_out_warning
 from hub.api import init_api
 from hub.api import problem as api_problem
 from hub.api_limits import init_limits
@@ -256,6 +257,7 @@ def create_app(settings: Settings | None = None, **overrides: object) -> Flask:
     app.jinja_env.globals["may_open"] = may_open
     app.jinja_env.globals["on_public_form"] = on_public_form
     app.jinja_env.globals["on_closure_survey"] = on_closure_survey
+    app.jinja_env.globals["sign_out_warning"] = sign_out_warning
     app.jinja_env.filters.update(reports.FILTERS)
     _register_errors(app)
     init_commit(app)
@@ -285,11 +287,15 @@ def _init_login(app: Flask) -> None:
 
     @manager.user_loader
     def load_user(session_key: str) -> SignedInUser | None:
-        resumed = sign_in_sessions.resume(db(), session_key, idle)
+        # A page's script asking how long the session has left (before it warns of the
+        # sign-out) is not the user using the hub: counted as use, an open page left alone
+        # would keep its session alive for ever, and the idle sign-out would never come.
+        seen = request.endpoint != TIME_LEFT
+        resumed = sign_in_sessions.resume(db(), session_key, idle, seen=seen)
         if resumed.user is None:
             g.session_ended = resumed.ended  # the guard tells the user why
             return None
-        return SignedInUser(resumed.user, session_key)
+        return SignedInUser(resumed.user, session_key, resumed.ends_at)
 
 
 def _new_nonce() -> None:

@@ -66,6 +66,12 @@ PUBLIC_ENDPOINTS = frozenset(
     }
 )
 
+#: Endpoints that a signed-in page's script calls, never opened as pages: the warning
+#: before the idle sign-out asking how long the session has left, and its "Stay signed
+#: in" (``hub.account.session_time``). Signed out, they answer 401 where a page redirects
+#: to sign-in: a script does not follow a redirect to a page, it sends its user there.
+ASKED_BY_SCRIPT = frozenset({"account.time_left", "account.stay_signed_in"})
+
 
 #: Blueprint name → the roles it serves.
 _AUDIENCES: dict[str, frozenset[Role]] = {}
@@ -193,6 +199,9 @@ def check_request() -> Response | None:
     if ended is not None:
         session.clear()
         flash(_ended_message(ended), "expired")
+    if request.endpoint in ASKED_BY_SCRIPT:
+        db().commit()  # the session's end, kept as a redirect's commit keeps it
+        return Response(status=401)
     return redirect(url_for("auth.sign_in", next=_local_next()))
 
 

@@ -33,7 +33,8 @@ from sharing.models import SignInSession, SignInStep, User
 from sharing.vocabulary import SessionEnd
 
 #: How often a live session's last-seen time is written: the idle limit is kept to the
-#: minute without a write on every request.
+#: minute without a write on every request (to a quarter of a limit shorter than four
+#: minutes, so that a request made before the limit always counts).
 SEEN_EVERY = timedelta(minutes=1)
 
 
@@ -43,6 +44,8 @@ class Resumed:
 
     user: User | None
     ended: SessionEnd | None = None
+    #: When a live session ends unless its user is seen again before then.
+    ends_at: datetime | None = None
 
 
 def _hash(key: str) -> bytes:
@@ -75,11 +78,12 @@ def start(session: Session, user: User, *, method: str) -> str:
     return key
 
 
-def resume(session: Session, key: str, idle: timedelta) -> Resumed:
-    """The user whose live session ``key`` is, noting that they were seen now; a session
-    idle for longer than ``idle`` ends here. The user, their roles and their agency come with
-    the session (every signed-in request asks for them; every page's header names the
-    agency)."""
+def resume(session: Session, key: str, idle: timedelta, *, seen: bool = True) -> Resumed:
+    """The user whose live session ``key`` is, noting that they were seen now (unless not
+    ``seen``: a page asking how long the session has left is not the user using the hub);
+    a session idle for longer than ``idle`` ends here. The user, their roles and their
+    agency come with the session (every signed-in request asks for them; every page's
+    header names the agency)."""
     row = (
         session.scalars(
             select(SignInSession)
@@ -104,9 +108,9 @@ def resume(session: Session, key: str, idle: timedelta) -> Resumed:
     if not row.user.active:
         _end(row, SessionEnd.ACCOUNT_DISABLED, now)
         return Resumed(None, SessionEnd.ACCOUNT_DISABLED)
-    if now - row.last_seen_at >= SEEN_EVERY:
+    if seen and now - row.last_seen_at >= min(SEEN_EVERY, idle / 4):
         row.last_seen_at = now
-    return Resumed(row.user)
+    return Resumed(row.user, ends_at=row.last_seen_at + idle)
 
 
 def _end(row: SignInSession, why: SessionEnd, now: datetime) -> None:

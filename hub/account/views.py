@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
+from hub.account.session_time import seconds_left
 from hub.auth.views import set_up_authenticator
 from hub.database import db
 from hub.guard import for_every_role
@@ -63,3 +73,19 @@ def second_factor() -> Response | str:
         return redirect(url_for("account.account"))
 
     return set_up_authenticator(user, secret, required=False, then=done)
+
+
+@bp.route("/session/time-left")
+def time_left() -> Response:
+    """How many seconds the session has left, asked by a page before it warns of the idle
+    sign-out (another of the user's tabs may have used the session meanwhile). Asking does
+    not count as using the hub, and is no act on data: nothing is recorded."""
+    return jsonify(seconds_left=seconds_left())
+
+
+@bp.route("/session/stay-signed-in", methods=["POST"])
+def stay_signed_in() -> tuple[str, int]:
+    """ "Stay signed in" on the warning: this request counts as using the hub, as any
+    page's does (the guard resumed the session); it is no act on data, so nothing is
+    recorded, and no page is rendered."""
+    return "", 204

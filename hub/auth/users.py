@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -19,9 +20,12 @@ class SignedInUser:
     is_active = True
     is_anonymous = False
 
-    def __init__(self, user: User, session_key: str) -> None:
+    def __init__(self, user: User, session_key: str, ends_at: datetime | None = None) -> None:
         self.user = user
         self.session_key = session_key
+        #: When the session ends if the user makes no request before then (None: just
+        #: signed in, not yet resumed by a request).
+        self.ends_at = ends_at
 
     def get_id(self) -> str:
         return self.session_key

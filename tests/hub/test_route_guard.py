@@ -9,7 +9,13 @@ from flask import Blueprint, Flask
 from sqlalchemy import select
 
 from hub.api.views import TOKENLESS
-from hub.guard import PUBLIC_ENDPOINTS, audience, check_declared, serves_api_clients
+from hub.guard import (
+    ASKED_BY_SCRIPT,
+    PUBLIC_ENDPOINTS,
+    audience,
+    check_declared,
+    serves_api_clients,
+)
 from sharing.audit import acts
 from sharing.models import AuditEntry, AuditQueued, User
 from sharing.vocabulary import Role
@@ -36,6 +42,10 @@ def test_every_route_but_the_public_ones_redirects_to_sign_in(app: Flask) -> Non
         if endpoint in PUBLIC_ENDPOINTS or serves_api_clients(endpoint.split(".")[0]):
             continue
         response = client.open(path, method=method)
+        if endpoint in ASKED_BY_SCRIPT:  # a page's script, which sends its user to sign in
+            assert response.status_code == 401, f"{method} {path} answered {response.status_code}"
+            checked += 1
+            continue
         assert response.status_code == 302, (
             f"{method} {path} answered {response.status_code} without sign-in"
         )
@@ -89,6 +99,12 @@ def test_public_endpoints_are_only_sign_in_static_health_and_the_public_forms(
     }
     registered = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert registered >= PUBLIC_ENDPOINTS
+
+
+def test_only_the_warning_before_sign_out_answers_a_script_not_a_page(app: Flask) -> None:
+    assert {"account.time_left", "account.stay_signed_in"} == ASKED_BY_SCRIPT
+    registered = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert registered >= ASKED_BY_SCRIPT
 
 
 def test_health_check_answers_without_sign_in_and_shows_no_data(app: Flask) -> None:
