@@ -1,5 +1,6 @@
 // Copies GOV.UK Frontend's script and assets (images only: no GDS Transport font files)
-// into hub/static/govuk/, where the hub serves them.
+// into hub/static/govuk/, where the hub serves them, and the hub's own script (the
+// warning before the idle sign-out) into hub/static/.
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 
 const from = "node_modules/govuk-frontend/dist/govuk";
@@ -9,3 +10,5 @@ mkdirSync(`${to}/assets`, { recursive: true });
 cpSync(`${from}/govuk-frontend.min.js`, `${to}/govuk-frontend.min.js`);
 cpSync(`${from}/assets/images`, `${to}/assets/images`, { recursive: true });
 console.log(`copied GOV.UK Frontend script and images to ${to}`);
+cpSync("hub/assets/timeout-warning.mjs", "hub/static/timeout-warning.mjs");
+console.log("copied the hub's timeout warning to hub/static");

@@ -31,6 +31,7 @@ from sharing.models import (
 )
 from sharing.vocabulary import CaseStatus, ClosureOutcome, ClosureReason, Role
 from tests.browser.conftest import AXE
+from tests.browser.test_timeout_warning import open_the_warning, warning
 from tests.sharing.test_case_import import HEADING, line_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
@@ -623,6 +624,15 @@ def test_community_trigger_pages_have_no_wcag_violations(
     page.goto(f"{url}/figures/pack")
     found["figures meeting pack"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_the_warning_before_the_idle_sign_out_has_no_wcag_violations(
+    live_server, axe_page: Page
+) -> None:
+    """Open over a form, as a case officer meets it after 28 minutes without a request."""
+    open_the_warning(axe_page, live_server.url)
+    expect(warning(axe_page)).to_be_visible()
+    assert violations(axe_page) == []
 
 
 def test_the_privacy_notice_and_accessibility_statement_have_no_wcag_violations(
