@@ -8,7 +8,7 @@ import traceback
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, g, make_response, render_template, request
+from flask import Flask, current_app, g, make_response, render_template, request, session
 from flask_limiter import RateLimitExceeded
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -295,6 +295,11 @@ def _init_login(app: Flask) -> None:
         if resumed.user is None:
             g.session_ended = resumed.ended  # the guard tells the user why
             return None
+        # The cookie is signed afresh with each signed-in request: Flask refuses a cookie
+        # signed longer ago than PERMANENT_SESSION_LIFETIME (the idle limit), so one
+        # written only at sign-in would sign out a user still at work, saying nothing. The
+        # session on the server says when the session ends.
+        session.modified = True
         return SignedInUser(resumed.user, session_key, resumed.ends_at)
 
 

@@ -69,6 +69,17 @@ def test_stay_signed_in_keeps_the_session_past_the_time_it_would_have_ended(
         assert officer.get("/").status_code == 200
 
 
+def test_each_signed_in_request_signs_the_cookie_afresh(
+    officer: FlaskClient, start: datetime
+) -> None:
+    """Flask refuses a session cookie signed longer ago than the idle limit: one signed
+    only at sign-in would sign out, after 30 minutes, a user who pressed "Stay signed in"
+    or was at work all along."""
+    with _at(start, 10):
+        for response in (officer.get("/cases"), _stay(officer), officer.get(TIME_LEFT)):
+            assert "hub_session=" in response.headers.get("Set-Cookie", ""), response.request.path
+
+
 def test_stay_signed_in_needs_the_pages_csrf_token(officer: FlaskClient, start: datetime) -> None:
     with _at(start, 28):
         assert officer.post(STAY).status_code == 400
