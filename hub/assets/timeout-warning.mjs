@@ -108,11 +108,13 @@ function warnBeforeSignOut(dialog) {
   function tick() {
     const seconds = Math.max(0, Math.ceil((endsAt - Date.now()) / 1000));
     countdown.textContent = inWords(seconds);
-    // Once a minute, then once in the last LAST_CALL seconds; never every second.
+    // The time left as the dialog opens, then once a minute, then once in the last
+    // LAST_CALL seconds; never every second.
     const period = seconds > LAST_CALL ? `m${Math.ceil(seconds / 60)}` : "last";
     if (period !== announced) {
+      const onTheMinute = announced !== null && seconds > LAST_CALL;
       announced = period;
-      const said = seconds > LAST_CALL ? inWords(Math.ceil(seconds / 60) * 60) : inWords(seconds);
+      const said = inWords(onTheMinute ? Math.ceil(seconds / 60) * 60 : seconds);
       announcer.textContent = `To protect the information in the hub, we will sign you out in ${said}.`;
     }
   }
