@@ -9,8 +9,7 @@ from flask.cli import AppGroup
 from hub import notices as hub_notices
 from hub.cli_session import _session
 from hub.database import command_sessions
-from sharing import clock
-from sharing import notices as sharing_notices
+from sharing import case_notices, clock
 from sharing.cases import first_contact
 from sharing.trigger import workdays
 
@@ -61,7 +60,7 @@ def notices_due(days: int) -> None:
     daily."""
     working_days = current_app.config["HUB_SETTINGS"].first_contact_working_days
     with _session() as session:
-        queued = sharing_notices.actions_due(session, within_days=days)
+        queued = case_notices.actions_due(session, within_days=days)
         counted, waiting = first_contact.count_waiting(session, working_days)
         session.commit()
     click.echo(f"Queued {queued} notices of actions due.")

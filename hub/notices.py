@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.config import MailSettings, Settings
 from hub.templating import uk_date, uk_datetime
-from sharing import clock, notices
+from sharing import case_notices, clock, mail_delivery, notices
 from sharing.cases.trigger_wording import TriggerWording
 from sharing.models import Notice, TriggerLetter
 from sharing.trigger import letters as trigger_letters
@@ -272,7 +272,7 @@ def deliver_pending(
     its ``contact``). Notices waiting for an account
     disabled since are dropped first, and those of safeguarding referrals their readers
     may no longer open the case for. Each message is taken before it is sent
-    (``notices.claim``, committed at once, so no lock is held while the mail server
+    (``mail_delivery.claim``, committed at once, so no lock is held while the mail server
     answers) and its result committed as it comes, so two deliveries at the same moment
     (two pages' under several server processes, a page's and ``hub notices send``) never
     both send it, and one that dies half way leaves what it took to the next after the
@@ -283,15 +283,15 @@ def deliver_pending(
     if settings.mail.transport == "none":
         return delivery
     with sessions() as session, _transport(settings.mail) as transport:
-        dropped = notices.drop_for_disabled(session)
+        dropped = mail_delivery.drop_for_disabled(session)
         session.commit()
         if dropped:
             log.info("%d notices to disabled accounts dropped unsent", dropped)
-        ended = notices.drop_for_ended_referrals(session)
+        ended = case_notices.drop_for_ended_referrals(session)
         session.commit()
         if ended:
             log.info("%d notices of referrals no longer open to their readers dropped", ended)
-        for notice in notices.pending(session):
+        for notice in mail_delivery.pending(session):
             message = compose(notice, settings.mail, settings.service_name)
             about = "user {}, {} {}".format(notice.user_id, *topic(notice))
             name = f"notice-{notice.id:08d}"
@@ -315,7 +315,7 @@ def deliver_pending(
                 log.warning("letter-%08d waits: %s", waiting.id, exhausted)
                 continue
             if letter is None or letter.email is None:
-                notices.given_up(waiting, "nothing to send")
+                mail_delivery.given_up(waiting, "nothing to send")
                 session.commit()
                 continue
             message = compose_letter(letter, settings.mail)
@@ -344,7 +344,7 @@ def _send(
         transport.ready()  # before taking the mail, so that no slow server holds it taken
     except (OSError, smtplib.SMTPException) as e:
         return _cannot_be_used(session, name, mail, e, delivery)
-    taken = notices.claim(session, mail)
+    taken = mail_delivery.claim(session, mail)
     session.commit()  # taken (or passed by: another delivery's), and no lock held
     if not taken:
         return True
@@ -354,18 +354,18 @@ def _send(
         if not _refuses_the_message(e):
             return _cannot_be_used(session, name, mail, e, delivery)
         why = type(e).__name__
-        notices.refused(mail, why)
+        mail_delivery.refused(mail, why)
         session.commit()
         delivery.failed += 1
-        if notices.gave_up(mail):
-            log.warning("%s given up after %d refusals: %s", name, notices.MAX_ATTEMPTS, why)
+        if mail_delivery.gave_up(mail):
+            log.warning("%s given up after %d refusals: %s", name, mail_delivery.MAX_ATTEMPTS, why)
             delivery.given_up.append(
-                f"{name} ({about}) after {notices.MAX_ATTEMPTS} refusals ({why})"
+                f"{name} ({about}) after {mail_delivery.MAX_ATTEMPTS} refusals ({why})"
             )
         else:
             log.warning("%s refused by the mail server: %s", name, why)
         return True
-    notices.sent(mail)
+    mail_delivery.sent(mail)
     session.commit()
     delivery.sent += 1
     return True
@@ -381,7 +381,7 @@ def _cannot_be_used(
     """Record that the mail server could not be used at all: ``mail`` waits as it was,
     and so does the rest. False, to stop the run."""
     why = type(error).__name__
-    notices.waits(mail, why)
+    mail_delivery.waits(mail, why)
     session.commit()
     log.warning("%s not sent, the mail server cannot be used: %s", name, why)
     delivery.stopped = why

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from sharing import clock, notices, stamps
+from sharing import case_notices, clock, stamps
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys
@@ -216,7 +216,7 @@ def close_case(
     action given for one not resolved. Its live shares for ASB case management end with it
     (``share_ending.end_at_closing``), and its open actions close with it: each cancelled,
     marked ``closed_with_case``, at the closing and by the closer, named in the closing's
-    one audit entry; the partners that held any are told (``notices.actions_closed_with_case``).
+    one audit entry; the partners that held any are told (``case_notices.actions_closed_with_case``).
     Its conferences still planned are cancelled with it, each as one cancelled on its own
     (``conference_cancelling.with_case``), named in the closing's entry too.
     ``ChangedMeanwhile`` if the case's open actions or planned conferences are not those
@@ -265,7 +265,7 @@ def close_case(
         session, actor, case, ConferenceCancelReason.CASE_CLOSED, now=closed_at
     )
     session.flush()
-    notices.actions_closed_with_case(session, case, closed_actions, actor, closed_at)
+    case_notices.actions_closed_with_case(session, case, closed_actions, actor, closed_at)
     acts.record(
         session,
         acts.Action.CASE_CLOSE,

@@ -26,7 +26,7 @@ from typing import NamedTuple
 from sqlalchemy import or_, select, union
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import case_notices, clock
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on, own_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
@@ -111,7 +111,7 @@ def erase_case(
     require_erasable(session, authorised)
     if case.erased_at is None:
         _end_open_work(session, actor, case, now or clock.now())
-        notices.give_up_about(session, case.reference)
+        case_notices.give_up_about(session, case.reference)
         blind_index.remove(session, case_id=case.id)
         shred(session, case, actor, acts.Action.CASE_ERASE, authorised.subject, now)
     if with_people:

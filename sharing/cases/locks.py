@@ -11,7 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from sharing import clock, notices
+from sharing import case_notices, clock
 from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
 from sharing.access.decide import LOCKED, Act, Actor, decide
 from sharing.access.facts import facts_of
@@ -134,7 +134,7 @@ def decide_lock(
     lets in the case officer, the approving manager and the users they name; notices about
     the case still waiting to go to anyone else are dropped, and the managers of each
     partner agency holding an open action on it are told that it is now on a restricted
-    case (``notices.actions_restricted``). The case's row is read under its lock first,
+    case (``case_notices.actions_restricted``). The case's row is read under its lock first,
     so an action added at the same moment is either held before the lock or refused."""
     request = session.get(LockRequest, request_id)
     if request is None:
@@ -177,7 +177,9 @@ def decide_lock(
         _apply(session, actor, request.case, request.unlock, members)
         session.flush()
         if not request.unlock:
-            told = notices.actions_restricted(session, request.case, request.id, request.decided_at)
+            told = case_notices.actions_restricted(
+                session, request.case, request.id, request.decided_at
+            )
     session.flush()
     members_now = sorted(
         session.scalars(select(LockMember.user_id).where(LockMember.case_id == request.case_id))
@@ -210,7 +212,7 @@ def _apply(
         if user is None or user.agency_id != case.agency_id:
             raise InputError("members", "Name only people of your own agency")
         session.add(LockMember(case_id=case.id, user_id=user_id, named_by_id=actor.user_id))
-    notices.drop_outside_lock(session, case.reference, named)
+    case_notices.drop_outside_lock(session, case.reference, named)
 
 
 @dataclass(frozen=True)

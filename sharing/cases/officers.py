@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
-from sharing import clock, notices, stamps
+from sharing import case_notices, clock, notices, stamps
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.audit import acts
@@ -96,7 +96,7 @@ def give_case(
     if case.locked:
         _move_lock(session, case.id, previous, officer.id, keep=actor.user_id)
         members = session.scalars(select(LockMember.user_id).where(LockMember.case_id == case.id))
-        notices.drop_outside_lock(session, case.reference, list(members))
+        case_notices.drop_outside_lock(session, case.reference, list(members))
     change = OfficerChange(
         case_id=case.id,
         changed_at=now,

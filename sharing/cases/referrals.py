@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import case_notices, clock
 from sharing.access.authorise import AuthorisedCase, share_in_force
 from sharing.access.decide import Act
 from sharing.access.facts import policy
@@ -272,7 +272,7 @@ def refer_to_safeguarding(
     """Refer a person on the case to the area's adult or children's safeguarding team
     (authorised for ``Act.SHARE``): the case is shared with the team under the safeguarding
     referral protocol for ``REFERRAL_SHARE_DAYS``, the referral names the team and the
-    share, and the team's people who may open it are told (``notices.referral_made``).
+    share, and the team's people who may open it are told (``case_notices.referral_made``).
     Refused with its field and reason, nothing written and the refusal recorded,
     for no team chosen, a team no active protocol covers, a person not on the case, or no
     reason."""
@@ -325,7 +325,7 @@ def refer_to_safeguarding(
     session.flush()
     seal_many(referral, {"reason": text})
     session.flush()
-    notices.referral_made(session, referral, now)
+    case_notices.referral_made(session, referral, now)
     _recorded(
         session,
         authorised,

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock, mail_delivery
 from sharing.models import Agency, Notice, User
 from sharing.vocabulary import Role
 
@@ -59,4 +59,4 @@ def at_hour(day: date, hour: int) -> datetime:
 def notices_went(session: Session) -> None:
     """The notices of the demo's history went when it happened: nothing waits to be sent."""
     for notice in session.scalars(select(Notice).where(Notice.sent_at.is_(None))):
-        notices.sent(notice, notice.created_at)
+        mail_delivery.sent(notice, notice.created_at)

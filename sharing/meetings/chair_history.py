@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from sharing import notices
+from sharing import meeting_notices
 from sharing.models import ChairChange, Conference, MeetingSeries, User
 from sharing.vocabulary import ChairChangeReason
 
@@ -28,7 +28,7 @@ class ChairChangeRow:
     changed_by: str
     reason: str
     #: Its place on the page, which the notice of the change links to (``chair-`` and
-    #: the moment it was made, as ``notices.chair_changed`` names it).
+    #: the moment it was made, as ``meeting_notices.chair_changed`` names it).
     anchor: str = ""
 
 
@@ -74,7 +74,7 @@ def changes(session: Session, conference_id: int) -> list[ChairChangeRow]:
     )
     listed: list[ChairChangeRow] = []
     for c in rows:
-        anchor = notices.chair_anchor(c.changed_at)
+        anchor = meeting_notices.chair_anchor(c.changed_at)
         if any(r.anchor == anchor for r in listed):  # two changes within one second
             anchor = f"{anchor}-change-{c.id}"
         listed.append(

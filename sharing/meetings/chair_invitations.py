@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock, meeting_notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases import shares
@@ -112,5 +112,5 @@ def invited(
     requests.ask(session, conference, invitation, now)
     session.flush()
     session.expire(conference, ["invitations", "requests"])
-    notices.conference_joined(session, conference, [], [agency.id], actor.user_id, now)
+    meeting_notices.conference_joined(session, conference, [], [agency.id], actor.user_id, now)
     return invitation, share

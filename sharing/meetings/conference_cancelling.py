@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices, stamps
+from sharing import clock, meeting_notices, stamps
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
@@ -172,7 +172,7 @@ def call_off(
     conference.sitting = None
     ended = end(session, actor, conference, why, note, now=now)
     session.flush()
-    notices.conference_cancelled(session, conference, told, now)
+    meeting_notices.conference_cancelled(session, conference, told, now)
     record(
         session, actor, conference, ended, f"taken off sitting {sitting_id}" if sitting_id else ""
     )
@@ -196,7 +196,7 @@ def end(
     conference.status = ConferenceStatus.CANCELLED
     conference.cancelled_at, conference.cancelled_by_id = now, actor.user_id
     conference.cancel_reason, conference.cancel_note = why, note or None
-    notices.drop_about_conference(session, conference)
+    meeting_notices.drop_about_conference(session, conference)
     today = clock.day_of(now)
     ended = []
     for invitation in conference.invitations:

@@ -24,7 +24,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices, stamps
+from sharing import clock, meeting_notices, stamps
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.db import read_for_change
@@ -215,10 +215,10 @@ def change_chair(
         made += f"; invitations {leaving.id} withdrawn"
         session.expire(conference, ["invitations"])
     change = chair_history.record(session, conference, was_chair, actor.user_id, why_changed, now)
-    notices.chair_changed(
+    meeting_notices.chair_changed(
         session, conference, [was_chair, chair], actor.user_id, now, kind=NoticeKind.NEW_CHAIR
     )
-    dropped = notices.chair_replaced(session, conference, was_chair)
+    dropped = meeting_notices.chair_replaced(session, conference, was_chair)
     acts.record(
         session,
         ACTION,

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices, stamps
+from sharing import clock, meeting_notices, stamps
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import load_data_keys, reveal
@@ -200,9 +200,9 @@ def change(
     session.flush()
     if {"time", "place", "video_link"} & set(changed):
         conference.moved_at = now  # where the notice of the move links, on its page
-        notices.conference_moved(session, conference, actor.user_id, now)
+        meeting_notices.conference_moved(session, conference, actor.user_id, now)
     if changes.agencies or changes.people:
-        notices.conference_joined(
+        meeting_notices.conference_joined(
             session, conference, changes.people, changes.agencies, actor.user_id, now
         )
     acts.record(
@@ -427,7 +427,7 @@ def _move(session: Session, conference: Conference, starts_at: datetime, now: da
     for request in conference.requests:
         if request.answered_at is None:
             request.due_on = requests.due_on(starts_at, clock.day_of(now))
-    notices.about_moved(session, conference)
+    meeting_notices.about_moved(session, conference)
     return f"; shares {acts.ids(sorted(moved))} until {end.isoformat()}" if moved else ""
 
 

@@ -203,7 +203,7 @@ def told_of(
 
 def _told(notice: Notice) -> ToldOf | None:
     """What a notice sending its reader to their list named (None for a path not made
-    by ``sharing.notices``)."""
+    by ``sharing.meeting_notices``)."""
     anchor = notice.path.partition("#")[2]
     conference_id = anchor.rpartition("-")[2]
     if notice.about is None or not conference_id.isdigit():

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock, meeting_notices
 from sharing.access.authorise import AuthorisedCase, authorise, authorise_chair, decision_on
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import load_data_keys, reveal
@@ -276,7 +276,9 @@ def read_conference(
         date_passed=conference_listing.may_change(actor, conference)
         and conference_listing.date_passed(conference, clock.now()),
         chair_changes=chair_history.changes(session, conference.id),
-        moved_anchor=notices.moved_anchor(conference.moved_at) if conference.moved_at else None,
+        moved_anchor=meeting_notices.moved_anchor(conference.moved_at)
+        if conference.moved_at
+        else None,
     )
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock, meeting_notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
@@ -129,7 +129,9 @@ def circulate(
     conference.minutes_status = MinutesStatus.CIRCULATED
     conference.minutes_circulated_at = now
     session.flush()
-    notices.minutes_ready(session, conference, NoticeKind.MINUTES_CIRCULATED, actor.user_id, now)
+    meeting_notices.minutes_ready(
+        session, conference, NoticeKind.MINUTES_CIRCULATED, actor.user_id, now
+    )
     acts.record(
         session,
         acts.Action.MINUTES_CIRCULATE,
@@ -159,7 +161,9 @@ def agree(
     conference.minutes_agreed_at = now
     conference.minutes_agreed_by_id = actor.user_id
     session.flush()
-    notices.minutes_ready(session, conference, NoticeKind.MINUTES_AGREED, actor.user_id, now)
+    meeting_notices.minutes_ready(
+        session, conference, NoticeKind.MINUTES_AGREED, actor.user_id, now
+    )
     acts.record(
         session,
         acts.Action.MINUTES_AGREE,

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices, stamps
+from sharing import clock, meeting_notices, stamps
 from sharing.access.authorise import decision_on
 from sharing.access.decide import Actor
 from sharing.audit import acts
@@ -194,7 +194,7 @@ def _conferences_follow(
     come (not cancelled, not held, their time not passed), each one they may chair as
     convening would let them (``_may_not_chair``), inviting their agency to one it is not
     invited to where it may be (``chair_invitations``), and tell them both of each
-    (``notices.chair_changed``; the old chair's invitation still waiting is dropped),
+    (``meeting_notices.chair_changed``; the old chair's invitation still waiting is dropped),
     keeping each change on its conference (``chair_history``) for its page. The
     sittings to come are held first, so that a case brought to one at the same moment is
     brought first (and taken over here) or after (with the new chair). Each conference is read again under its lock, so that minutes
@@ -264,8 +264,8 @@ def _conferences_follow(
             now,
             meeting=meeting,
         )
-        notices.chair_changed(session, conference, [was_chair, chair], actor.user_id, now)
-        notices.chair_replaced(session, conference, was_chair)
+        meeting_notices.chair_changed(session, conference, [was_chair, chair], actor.user_id, now)
+        meeting_notices.chair_replaced(session, conference, was_chair)
         followed.rechaired.append(conference)
         followed.changes.append(change.id)
     return followed

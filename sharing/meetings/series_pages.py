@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock, meeting_notices
 from sharing.access.decide import Actor
 from sharing.meetings import (
     conference_listing,
@@ -275,7 +275,7 @@ def sitting_page(session: Session, actor: Actor, series_id: int, sitting_id: int
         cancel_note=sitting.cancel_note,
         cancelled_by=series.person(cancelled_by) if cancelled_by else None,
         cancelled_at=sitting.cancelled_at,
-        moved_anchor=notices.moved_anchor(sitting.changed_at)
+        moved_anchor=meeting_notices.moved_anchor(sitting.changed_at)
         if sitting.changed_at and not sitting.cancelled
         else None,
         taken_off=_taken_off(session, actor, sitting),

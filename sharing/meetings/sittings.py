@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices, stamps
+from sharing import clock, meeting_notices, notices, stamps
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.db import read_for_change
@@ -158,7 +158,7 @@ def move(
     for conference in planned:
         _move_conference(session, actor, conference, sitting, changed, now)
     session.flush()
-    notices.sitting_changed(session, sitting, NoticeKind.SITTING_MOVED, actor.user_id, now)
+    meeting_notices.sitting_changed(session, sitting, NoticeKind.SITTING_MOVED, actor.user_id, now)
     acts.record(
         session,
         action,
@@ -266,7 +266,7 @@ def _move_conference(
         for request in conference.requests:
             if request.answered_at is None:
                 request.due_on = requests.due_on(conference.starts_at, clock.day_of(now))
-        notices.about_moved(session, conference)
+        meeting_notices.about_moved(session, conference)
     acts.record(
         session,
         acts.Action.MEETING_MOVE,
@@ -331,7 +331,9 @@ def call_off(
     cancelled and the shares ended, never the note; and one ``conference.cancel`` entry a
     conference, naming its case, its own reason (its sitting was cancelled) and its
     shares ended."""
-    notices.sitting_changed(session, sitting, NoticeKind.SITTING_CANCELLED, actor.user_id, now)
+    meeting_notices.sitting_changed(
+        session, sitting, NoticeKind.SITTING_CANCELLED, actor.user_id, now
+    )
     sitting_chairs.keep(sitting)
     sitting.cancelled_at, sitting.cancelled_by_id = now, actor.user_id
     sitting.cancel_reason, sitting.cancel_note = why, note or None
@@ -380,7 +382,7 @@ def take_off(
             [u for u in people if u.id != actor.user_id],
             reference=conference.case.reference,
             path=f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
-            f"#{notices.taken_off_anchor(conference.id)}",
+            f"#{meeting_notices.taken_off_anchor(conference.id)}",
             about=sitting.starts_at,
             now=now,
         )

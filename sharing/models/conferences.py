@@ -65,7 +65,7 @@ class Conference(LastChanged, Base):
         ForeignKey("meeting_sittings.id"), index=True
     )
     #: When its time, place or video link last changed on its own page, which the notice
-    #: of the move links to (``notices.moved_anchor``): not its last change of any kind.
+    #: of the move links to (``meeting_notices.moved_anchor``): not its last change of any kind.
     moved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When it was cancelled and by whom (none while planned or held); why, when cancelled
     #: on its own or with its case (none when cancelled with its sitting: the sitting's).

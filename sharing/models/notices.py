@@ -42,7 +42,7 @@ class Notice(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     #: Why the last attempt failed: the exception's type alone.
     failed_why: Mapped[str | None] = mapped_column(String(80))
-    #: When a delivery took it to send it (``sharing.notices.claim``); None when none has.
+    #: When a delivery took it to send it (``sharing.mail_delivery.claim``); None when none has.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -235,7 +235,7 @@ class TriggerLetter(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     failed_why: Mapped[str | None] = mapped_column(String(80))
-    #: When a delivery took it to send it (``sharing.notices.claim``); None when none has.
+    #: When a delivery took it to send it (``sharing.mail_delivery.claim``); None when none has.
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: 0 for the letter itself; 1, 2, ... for each corrected copy the lead sent of it.
     copy: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices, stamps
+from sharing import clock, stamps, trigger_notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
@@ -367,7 +367,7 @@ def _close(
     application.closed_by_id = actor.user_id
     session.flush()
     given_up = letters.give_up(session, application, LETTERS_GIVEN_UP)
-    dropped = notices.give_up_about_application(session, application.id)
+    dropped = trigger_notices.give_up_about_application(session, application.id)
     sitting = panel.leave(session, actor, application, how, now)
     return f"letters given up {given_up}; notices dropped {dropped}" + (
         f"; {sitting}" if sitting else ""

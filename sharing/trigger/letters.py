@@ -32,7 +32,7 @@ from types import MappingProxyType
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock, mail_delivery, notices
 from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
@@ -189,7 +189,7 @@ def give_up(session: Session, application: TriggerApplication, why: str) -> int:
         )
     )
     for letter in waiting:
-        notices.given_up(letter, why)
+        mail_delivery.given_up(letter, why)
     session.flush()
     return len(waiting)
 
@@ -540,7 +540,7 @@ def pending(session: Session, limit: int = 100) -> list[TriggerLetter]:
             .join(TriggerApplication)
             .where(
                 TriggerLetter.sent_at.is_(None),
-                TriggerLetter.attempts < notices.MAX_ATTEMPTS,
+                TriggerLetter.attempts < mail_delivery.MAX_ATTEMPTS,
                 TriggerLetter.by_post.is_(False),
                 TriggerLetter.posted_at.is_(None),
                 TriggerApplication.erased_at.is_(None),

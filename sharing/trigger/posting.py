@@ -22,7 +22,7 @@ from typing import Literal
 from sqlalchemy import and_, exists, or_
 from sqlalchemy.orm import Session, aliased
 
-from sharing import clock, notices, stamps
+from sharing import clock, mail_delivery, stamps
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.clock import day_text
@@ -66,7 +66,7 @@ def state_of(letter: TriggerLetter | None) -> State:
         return "posted"
     if letter.sent_at is not None:
         return "emailed"
-    if letter.by_post or notices.gave_up(letter):
+    if letter.by_post or mail_delivery.gave_up(letter):
         return "to post"
     return "waiting"
 
@@ -118,7 +118,7 @@ TO_POST = and_(
         TriggerLetter.sent_at.is_(None),
         TriggerLetter.posted_at.is_(None),
         TriggerLetter.superseded_at.is_(None),
-        or_(TriggerLetter.by_post, TriggerLetter.attempts >= notices.MAX_ATTEMPTS),
+        or_(TriggerLetter.by_post, TriggerLetter.attempts >= mail_delivery.MAX_ATTEMPTS),
         ~exists().where(
             _LATER.application_id == TriggerLetter.application_id,
             _LATER.kind == TriggerLetter.kind,

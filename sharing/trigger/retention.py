@@ -28,7 +28,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock, trigger_notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.clock import day_text
@@ -235,7 +235,7 @@ def _erase(
     basis: str,
 ) -> None:
     letters.give_up(session, application, LETTERS_GIVEN_UP)
-    notices.give_up_about_erased_application(session, application)
+    trigger_notices.give_up_about_erased_application(session, application)
     subject = acts.Subject("trigger_application", application.id)
     shred(session, application, actor, acts.Action.TRIGGER_ERASE, subject, now, basis=basis)
 

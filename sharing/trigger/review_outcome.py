@@ -19,7 +19,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices, stamps
+from sharing import clock, stamps, trigger_notices
 from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
@@ -316,7 +316,7 @@ def withdraw_appeal(
         day = _appeal_withdrawn_on(application, withdrawn_on, clock.day_of(now))
     application.appeal_withdrawn_on = day
     session.flush()
-    dropped = notices.give_up_about_application(session, application.id)
+    dropped = trigger_notices.give_up_about_application(session, application.id)
     cancelled = review_recommendations.cancel_with_appeal(session, application, now)
     acts.record(
         session,

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import clock, notices, trigger_notices
 from sharing.access.decide import Actor, Decision
 from sharing.access.reveal import reveal
 from sharing.audit import acts
@@ -147,7 +147,7 @@ def cancel_with_appeal(
             continue
         recommendation.cancelled_on = clock.day_of(now)
         recommendation.cancelled_why = CANCELLED_WITH_APPEAL
-        notices.recommendation_cancelled(
+        trigger_notices.recommendation_cancelled(
             session,
             recommendation.owner_agency_id,
             application.reference,

@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import agency_accounts, clock, notices
+from sharing import agency_accounts, case_notices, clock, notices
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import actions, closing
@@ -191,7 +191,7 @@ def test_a_notice_of_the_action_falling_due_still_waiting_is_dropped(demo_sessio
     case = _plain_case(session, 2)
     pcso = demo_user(session, "northshire-police", Role.CASE_OFFICER)
     action = _police_action(session, case, pcso, due_on=clock.today() + timedelta(days=2))
-    notices.actions_due(session, within_days=3)
+    case_notices.actions_due(session, within_days=3)
     session.commit()
     due = select(Notice).where(
         Notice.kind == NoticeKind.ACTION_DUE, Notice.path == f"/actions#action-{action.id}"

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, notices
+from sharing import case_notices, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
@@ -249,7 +249,7 @@ def test_a_partners_action_closed_with_the_case_leaves_its_lists_and_cannot_be_d
     # The officer's own list, and the notices of actions falling due, leave them out.
     officer = _officer(demo_hub, demo_session, case)
     assert f"/actions/{own.id}/done" not in "".join(walk_pages(officer, "/actions"))
-    notices.actions_due(demo_session, within_days=30)
+    case_notices.actions_due(demo_session, within_days=30)
     demo_session.flush()
     assert not demo_session.scalars(
         select(Notice).where(Notice.path.in_([f"/actions#action-{a.id}" for a in (own, partners)]))

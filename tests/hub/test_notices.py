@@ -24,7 +24,7 @@ from hub.cli import main
 from hub.config import ConfigError, load_settings
 from hub.notices import ABOUT_A_SITTING, NAMING_NO_CASE, Delivery, compose, deliver_pending
 from hub.templating import uk_datetime
-from sharing import agency_accounts, clock, notices
+from sharing import agency_accounts, case_notices, clock, mail_delivery, notices
 from sharing.access.decide import Actor
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.sealing import unseal
@@ -210,7 +210,7 @@ def test_no_action_due_notice_names_a_locked_case_outside_its_lock_or_an_erased_
         session.add(action)
         session.flush()
         actions[(case.id, owner is not None)] = action
-    notices.actions_due(session, within_days=3)
+    case_notices.actions_due(session, within_days=3)
     session.flush()
 
     def told(action: Action) -> set[int]:
@@ -262,7 +262,7 @@ def test_an_action_named_to_someone_who_has_left_is_told_to_their_agencys_manage
     session.flush()
     agency_accounts.set_active(session, leaver, False)  # they left; the action stays theirs
     agency_accounts.set_active(session, session.get(User, locked.officer_id), False)
-    notices.actions_due(session, within_days=2)
+    case_notices.actions_due(session, within_days=2)
     session.flush()
 
     def told(action: Action) -> set[int]:
@@ -484,7 +484,7 @@ def test_notices_wait_out_a_mail_server_outage_however_many_runs_it_lasts(
 ) -> None:
     port = free_port()
     app = _outage_hub(demo_files, tmp_path_factory.mktemp("outage"), port)
-    for _ in range(notices.MAX_ATTEMPTS + 2):  # the timer runs on while the server is down
+    for _ in range(mail_delivery.MAX_ATTEMPTS + 2):  # the timer runs on while the server is down
         result = _hub(app, "notices", "send")
         assert result.exit_code == 1
         assert "The mail server could not be used (ConnectionRefusedError)" in result.output
@@ -508,7 +508,7 @@ def test_notices_wait_while_the_mail_server_refuses_the_hubs_login(
     app = _outage_hub(demo_files, folder, port, smtp_username="hub", smtp_password_file=str(secret))
     server = {"authenticator": login_with("the new password"), "auth_require_tls": False}
     with mail_server(Inbox(), port, **server) as inbox:
-        for _ in range(notices.MAX_ATTEMPTS + 1):
+        for _ in range(mail_delivery.MAX_ATTEMPTS + 1):
             result = _hub(app, "notices", "send")
             assert result.exit_code == 1
             assert "could not be used (SMTPAuthenticationError)" in result.output
@@ -530,16 +530,16 @@ def test_a_notice_the_mail_server_refuses_for_good_is_given_up_and_named(
         manager = demo_user(session, "northshire-police", Role.MANAGER)
         address = manager.email
     with mail_server(Refusing(address), port) as inbox:
-        for run in range(1, notices.MAX_ATTEMPTS + 1):
+        for run in range(1, mail_delivery.MAX_ATTEMPTS + 1):
             result = _hub(app, "notices", "send")
             assert result.exit_code == 1
             assert f"Sent {2 if run == 1 else 0} notices; 1 failed" in result.output
         (refused,) = [n for n in _waiting(app) if n.sent_at is None]
-        assert refused.attempts == notices.MAX_ATTEMPTS
+        assert refused.attempts == mail_delivery.MAX_ATTEMPTS
         assert refused.failed_why == "SMTPRecipientsRefused"
         assert (
             f"Given up on notice-{refused.id:08d} (user {manager.id}, case NH-2026-00002) "
-            f"after {notices.MAX_ATTEMPTS} refusals (SMTPRecipientsRefused)"
+            f"after {mail_delivery.MAX_ATTEMPTS} refusals (SMTPRecipientsRefused)"
         ) in result.output
         assert address not in result.output
         again = _hub(app, "notices", "send")
@@ -659,7 +659,7 @@ def test_a_delivery_stopped_half_way_leaves_the_notice_it_had_taken_waiting(
             app.extensions["hub.sessions"], settings, procedure, wording.trigger
         )
         assert at_once.sent == 2  # the one taken waits for its claim's lease
-        with clock.pinned(clock.now() + notices.CLAIM_LEASE + timedelta(minutes=1)):
+        with clock.pinned(clock.now() + mail_delivery.CLAIM_LEASE + timedelta(minutes=1)):
             after = deliver_pending(
                 app.extensions["hub.sessions"], settings, procedure, wording.trigger
             )

@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub.cli import main
-from sharing import clock, notices
+from sharing import clock, mail_delivery
 from sharing.models import PublicFormUse, TriggerApplication, TriggerLetter
 from sharing.trigger import letters
 from sharing.trigger.workdays import england_and_wales
@@ -251,7 +251,7 @@ def test_a_letter_the_mail_server_refuses_for_good_is_shown_to_the_lead_to_post(
         refused.extensions["hub.sessions"]() as session,
     ):
         application = _apply(refused, session, victim_email="no.such.box@example.org")
-        for _ in range(notices.MAX_ATTEMPTS - 1):  # the timer tries again, each refused
+        for _ in range(mail_delivery.MAX_ATTEMPTS - 1):  # the timer tries again, each refused
             result = CliRunner().invoke(
                 main, ["notices", "send"], obj=ScriptInfo(create_app=lambda: refused)
             )

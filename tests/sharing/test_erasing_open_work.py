@@ -18,8 +18,8 @@ from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.errors import NotAllowed
+from sharing.mail_delivery import pending
 from sharing.models import Action, AuditEntry, Case, Conference, Notice
-from sharing.notices import pending
 from sharing.risk.reviews_due import risk_reviews_due
 from sharing.vocabulary import (
     ActionKind,

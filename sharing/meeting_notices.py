@@ -1,0 +1,338 @@
+"""The notices of case conferences and partnership meetings' sittings: a conference's
+invitation and information requests (convened, or people and agencies joined), its
+circulated and agreed minutes, a new chair, a conference moved or cancelled, a sitting
+moved or cancelled; the places on a page such a notice links to (``moved_anchor``,
+``chair_anchor``, ``taken_off_anchor``); and the notices about a conference still
+waiting, moved with it or dropped (cancelled, an agency's invitation withdrawn, an old
+chair's invitation). Each is queued by ``sharing.notices.queue``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from sharing.access.facts import Actor
+from sharing.meetings.conference_listing import CANCELLED_ANCHOR, visible
+from sharing.meetings.requests import ANSWERING_ROLES
+from sharing.models import Conference, MeetingSitting, Notice, User
+from sharing.notices import drop_waiting, managers, queue
+from sharing.vocabulary import Attendance, NoticeKind
+
+
+def conference_convened(session: Session, conference: Conference, now: datetime) -> None:
+    """Tell the people expected and the chair they are invited (not the convenor), and
+    each agency invited what it is asked: its people expected who may answer, else its
+    managers."""
+    path = f"/conferences/{conference.id}"
+    reference = conference.case.reference
+    expected = [a.user for a in conference.attendees]
+    queue(
+        session,
+        NoticeKind.INVITATION,
+        [u for u in [*expected, conference.chair] if u.id != conference.convened_by_id],
+        reference=reference,
+        path=path,
+        about=conference.starts_at,
+        now=now,
+    )
+    for request in conference.requests:
+        queue(
+            session,
+            NoticeKind.INFORMATION_REQUEST,
+            _asked(session, request.agency_id, expected),
+            reference=reference,
+            path=f"{path}/requests/{request.id}",
+            about=conference.starts_at,
+            now=now,
+        )
+
+
+def conference_joined(
+    session: Session,
+    conference: Conference,
+    people: Iterable[User],
+    asked: Iterable[int],
+    by: int,
+    now: datetime,
+) -> None:
+    """Tell the people a change of the conference expects they are invited, and each
+    agency it invited (``asked``, by id) what it is asked, as convening tells them; and
+    each of those people whose agency was asked before and has not answered yet, what it
+    is asked, as those expected then were told; not ``by``, who changed it, nor anyone
+    told before (an agency withdrawn meanwhile is never asked again)."""
+    people = list(people)
+    path = f"/conferences/{conference.id}"
+    reference = conference.case.reference
+    queue(
+        session,
+        NoticeKind.INVITATION,
+        [u for u in people if u.id != by],
+        reference=reference,
+        path=path,
+        about=conference.starts_at,
+        now=now,
+    )
+    expected = [a.user for a in conference.expected]
+    newly = [u for u in people if u.active and u.has_role(*ANSWERING_ROLES)]
+    table = conference.at_the_table
+    for request in conference.requests:
+        if request.agency_id in asked:
+            told = _asked(session, request.agency_id, expected)
+        elif request.answered_at is None and request.agency_id in table:
+            told = [u for u in newly if u.agency_id == request.agency_id]
+        else:
+            continue
+        queue(
+            session,
+            NoticeKind.INFORMATION_REQUEST,
+            [u for u in told if u.id != by],
+            reference=reference,
+            path=f"{path}/requests/{request.id}",
+            about=conference.starts_at,
+            now=now,
+        )
+
+
+def _asked(session: Session, agency_id: int, expected: list[User]) -> list[User]:
+    """Who is told what an invited agency is asked: its people expected who may answer,
+    else (none, or none whose account is still active) its managers."""
+    answerers = [
+        u
+        for u in expected
+        if u.agency_id == agency_id and u.active and u.has_role(*ANSWERING_ROLES)
+    ]
+    return answerers or managers(session, agency_id)
+
+
+def _told_of_convening(session: Session, conference: Conference) -> list[User]:
+    """Who the conference's convening told, as things stand: the people expected, the
+    chair, and for each agency asked and still at the table, those told what it is asked
+    (``_asked``: its managers where none of its people expected may answer)."""
+    expected = [a.user for a in conference.expected]
+    table = conference.at_the_table
+    asked = [r.agency_id for r in conference.requests if r.agency_id in table]
+    return [*expected, conference.chair, *(u for a in asked for u in _asked(session, a, expected))]
+
+
+def minutes_ready(
+    session: Session, conference: Conference, kind: NoticeKind, by: int, now: datetime
+) -> None:
+    """Tell the attendees, the chair and the convenor (not ``by``, who did it) that the
+    minutes are circulated or agreed: the people expected, and the deputy who came for
+    one (both are told: the person named stays their agency's attendee). Only those who
+    may open the conference are told: nobody outside a locked case's lock, nor anyone whose
+    agency's invitation no longer stands."""
+    attendees = [a.user for a in conference.expected] + [
+        a.deputy
+        for a in conference.expected
+        if a.attendance is Attendance.DEPUTY and a.deputy is not None
+    ]
+    people = [*attendees, conference.chair, conference.convened_by]
+    queue(
+        session,
+        kind,
+        [u for u in people if u.id != by and visible(session, Actor.of(u), conference)],
+        reference=conference.case.reference,
+        path=f"/conferences/{conference.id}",
+        about=conference.starts_at,
+        now=now,
+    )
+
+
+def sitting_changed(
+    session: Session,
+    sitting: MeetingSitting,
+    kind: NoticeKind,
+    by: int,
+    now: datetime,
+) -> int:
+    """Tell of a sitting moved or cancelled (``kind``) its standing members and, for each
+    case on its agenda, who brought it and whoever its convening told (``_told_of_convening``:
+    the people expected, the chair, and the managers of an agency asked what it holds
+    with none of its people expected to answer); not ``by``, who did it: each once, with
+    a link to the sitting's page, never a case. A move is told each time (its notice's
+    page names the moment of the move); a notice of an earlier move still waiting is
+    dropped, as the sitting's page, which its message reads where it now meets from, has
+    moved on. How many were told."""
+    drop_waiting(session, Notice.kind == NoticeKind.SITTING_MOVED, Notice.sitting_id == sitting.id)
+    page = f"/meetings/{sitting.series_id}/sittings/{sitting.id}"
+    path = f"{page}#{moved_anchor(now)}" if kind is NoticeKind.SITTING_MOVED else page
+    people = [m.user for m in sitting.series.members]
+    for conference in sitting.conferences:
+        people += [*_told_of_convening(session, conference), conference.convened_by]
+    return queue(
+        session,
+        kind,
+        [u for u in people if u.id != by],
+        sitting_id=sitting.id,
+        path=path,
+        about=sitting.starts_at,
+        now=now,
+    )
+
+
+def conference_cancelled(
+    session: Session, conference: Conference, people: Iterable[User], now: datetime
+) -> None:
+    """Tell ``people`` (its chair and the people expected) the conference is cancelled,
+    naming the case and its day: those who may still open it with a link to its page,
+    which says why; the others, whose agency's share ended with it, to their list of
+    conferences."""
+    _tell_about(
+        session,
+        NoticeKind.CONFERENCE_CANCELLED,
+        conference,
+        people,
+        page=f"/conferences/{conference.id}",
+        elsewhere=f"{CANCELLED_ANCHOR}{conference.id}",
+        now=now,
+    )
+
+
+def chair_changed(
+    session: Session,
+    conference: Conference,
+    people: Iterable[User],
+    by: int,
+    now: datetime,
+    kind: NoticeKind = NoticeKind.CHAIR_CHANGED,
+) -> None:
+    """Tell ``people`` (its old and new chair; not ``by``, who changed it) that the
+    conference has a new chair, as its partnership meeting's chair changed (or, with
+    ``kind`` ``NEW_CHAIR``, as it was changed on the conference's page), naming the case
+    and its time: those who may open it with a link to its page, the others to their
+    list of conferences. Told each time it changes (the page's link names the moment),
+    so that a chair given it back is told again."""
+    moment = f"#{chair_anchor(now)}"
+    _tell_about(
+        session,
+        kind,
+        conference,
+        [u for u in people if u.id != by],
+        page=f"/conferences/{conference.id}{moment}",
+        elsewhere=f"/conferences{moment}-{conference.id}",
+        now=now,
+    )
+
+
+def moved_anchor(moved_at: datetime) -> str:
+    """Where the time and place of a sitting or conference moved at ``moved_at`` is given on
+    its page (``moved-`` and the moment), which the notice of the move links to."""
+    return f"moved-{int(moved_at.timestamp())}"
+
+
+def taken_off_anchor(conference_id: int) -> str:
+    """Where a sitting's page says the case conference was taken off its agenda, which
+    the notice of it links to."""
+    return f"taken-off-{conference_id}"
+
+
+def chair_anchor(changed_at: datetime) -> str:
+    """Where a change of chair made at ``changed_at`` is listed on its conference's page
+    (``chair-`` and the moment), which the notice of it links to."""
+    return f"chair-{int(changed_at.timestamp())}"
+
+
+def chair_replaced(session: Session, conference: Conference, was_chair: User) -> int:
+    """Drop the invitation still waiting to go to the conference's old chair as it has a
+    new one: it would tell them they chair a conference they no longer do (they are told
+    of the new chair instead). Kept where they are also among the people expected, who
+    are invited all the same. How many were dropped."""
+    if was_chair.id in {a.user_id for a in conference.expected}:
+        return 0
+    return drop_waiting(
+        session,
+        Notice.kind == NoticeKind.INVITATION,
+        Notice.user_id == was_chair.id,
+        Notice.path == f"/conferences/{conference.id}",
+    )
+
+
+def _tell_about(
+    session: Session,
+    kind: NoticeKind,
+    conference: Conference,
+    people: Iterable[User],
+    *,
+    page: str,
+    elsewhere: str,
+    now: datetime,
+) -> None:
+    """Queue a notice about the conference, naming its case and time: to those of
+    ``people`` who may open it, linking to ``page``; to the others (whose agency may no
+    longer open it), linking to ``elsewhere`` on their list of conferences."""
+    people = list(people)
+    opening = [u for u in people if visible(session, Actor.of(u), conference)]
+    others = [u for u in people if u not in opening]
+    for told, path in ((opening, page), (others, elsewhere)):
+        queue(
+            session,
+            kind,
+            told,
+            reference=conference.case.reference,
+            path=path,
+            about=conference.starts_at,
+            now=now,
+        )
+
+
+def conference_moved(session: Session, conference: Conference, by: int, now: datetime) -> int:
+    """Tell of a conference changed to another time, place or video link whoever its
+    convening told (``_told_of_convening``: the people expected, the chair, and the
+    managers of an agency asked what it holds with none of its people expected to
+    answer), not ``by``, who changed it: each with a link to its page, naming the case
+    and its time now. Each change is told (its link names the moment of the change); a
+    notice of an earlier change still waiting is dropped. How many were told."""
+    page = f"/conferences/{conference.id}"
+    drop_waiting(
+        session, Notice.kind == NoticeKind.CONFERENCE_MOVED, Notice.path.startswith(f"{page}#")
+    )
+    return queue(
+        session,
+        NoticeKind.CONFERENCE_MOVED,
+        [u for u in _told_of_convening(session, conference) if u.id != by],
+        reference=conference.case.reference,
+        path=f"{page}#{moved_anchor(now)}",
+        about=conference.starts_at,
+        now=now,
+    )
+
+
+def _about(conference: Conference) -> ColumnElement[bool]:
+    """Whether a notice is about the conference: it links to its page, a place on it (a
+    change: ``#chair-…``, ``#moved-…``) or a page below it (its requests), not to
+    another's (``/conferences/70`` for ``/conferences/7``)."""
+    path = f"/conferences/{conference.id}"
+    return (
+        (Notice.path == path)
+        | Notice.path.startswith(f"{path}/")
+        | Notice.path.startswith(f"{path}#")
+    )
+
+
+def about_moved(session: Session, conference: Conference) -> None:
+    """Move the moment the notices about the conference still waiting to be sent name (its
+    invitation, its requests) to its time now."""
+    waiting = session.scalars(select(Notice).where(Notice.sent_at.is_(None), _about(conference)))
+    for notice in waiting:
+        notice.about = conference.starts_at
+
+
+def drop_about_conference(session: Session, conference: Conference) -> int:
+    """Drop the notices about the conference still waiting to be sent, as it is cancelled
+    (its invitation, its requests): no one is asked to come, nor what they hold. How many."""
+    return drop_waiting(session, _about(conference))
+
+
+def withdraw_unsent(session: Session, agency_id: int, conference: Conference) -> int:
+    """Drop the notices about the conference still waiting to go to an agency whose
+    invitation was withdrawn (its invitation, its information request); how many."""
+    return drop_waiting(
+        session,
+        Notice.user_id.in_(select(User.id).where(User.agency_id == agency_id)),
+        _about(conference),
+    )
