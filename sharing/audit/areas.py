@@ -3,7 +3,7 @@ about a hundred actions, each under its area's heading, in words."""
 
 from __future__ import annotations
 
-from sharing.audit.acts import Action
+from sharing.audit.act_kinds import Action
 
 #: The areas in the order the filter offers them, each with the prefixes of the actions'
 #: stored values ("case." for "case.view") or whole values it holds.

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.audit import acts, basis_names, listings, reasons
+from sharing.audit import acts, basis_names, basis_reading, listings, reasons
 from sharing.models import Action, Agency, AuditEntry, Case, Person, Share, User
 from sharing.protocols import records as protocol_records
 
@@ -145,10 +145,10 @@ def rows(
         basis = (
             acts.NO_SUCH_CASE
             if as_if_no_case
-            else acts.shortened(
+            else basis_reading.shortened(
                 e.basis
                 if e.actor_agency_id == reader_agency_id
-                else acts.only_yours(e.basis, yours)
+                else basis_reading.only_yours(e.basis, yours)
             )
         )
         case_of, known = others.get(e.seq, (None, True))
@@ -268,9 +268,9 @@ def _account(users: dict[int, User], agencies: dict[int, str], entry: AuditEntry
 def _yours(session: Session, entries: list[AuditEntry], agency_id: int) -> dict[str, set[int]]:
     """Of the cases, people, actions and shares the ``entries`` list, those of the agency
     ``agency_id`` (an action or a share: one on its case)."""
-    named: dict[str, set[int]] = {kind: set() for kind in acts.AGENCY_LISTS}
+    named: dict[str, set[int]] = {kind: set() for kind in basis_reading.AGENCY_LISTS}
     for entry in entries:
-        for kind, ids in acts.named(entry.basis).items():
+        for kind, ids in basis_reading.named(entry.basis).items():
             named[kind] |= ids
     return {
         "cases": set(

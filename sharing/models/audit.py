@@ -60,7 +60,7 @@ class AuditEntry(_ActFields, Base):
 
 class AuditListing(Base):
     """An entry's basis listing a case, person, application or recommendation by its
-    identifier (``sharing.audit.acts.listings``: the lists, searches and exports that
+    identifier (``sharing.audit.listings``: the lists, searches and exports that
     showed it): written with the entry as it joins the log, so that a DPO's log of one
     case finds them without reading every entry's basis. It is an index of the entries,
     made again from them by migrations 0048 and 0049; the entries alone are what the tree

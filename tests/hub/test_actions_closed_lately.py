@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.audit import acts
+from sharing.audit import listings
 from sharing.models import Action, AuditEntry, LockMember, Notice, User
 from sharing.vocabulary import ActionKind, ActionStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
@@ -93,8 +93,8 @@ def test_an_action_marked_done_says_what_was_done_to_its_own_agency(demo_hub, de
     assert case.reference in row
     assert "Why you can see this" in row
     entry = _lists(demo_session)[0]
-    assert own.id in acts.listed(entry.basis, "actions")
-    assert case.id in acts.listed(entry.basis, "cases")
+    assert own.id in listings.listed(entry.basis, "actions")
+    assert case.id in listings.listed(entry.basis, "cases")
     assert DONE_NOTE not in entry.basis
 
 

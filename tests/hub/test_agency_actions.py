@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise, decision_on
 from sharing.access.decide import Act, Actor
-from sharing.audit import acts
+from sharing.audit import listings
 from sharing.cases import actions
 from sharing.crypto.sealing import unseal
 from sharing.models import Action, Agency, AuditEntry, Case, Document, Share, User
@@ -648,8 +648,8 @@ def test_actions_come_25_a_page_soonest_due_first_and_each_page_records_what_it_
         seen += [action_id for action_id, _, _ in rows]
         # The page's one entry names exactly the actions it listed and the cases whose
         # actions it showed what they say.
-        assert acts.listed(entry.basis, "actions") == {a for a, _, _ in rows}
-        assert acts.listed(entry.basis, "cases") == {case for _, case, shown in rows if shown}
+        assert listings.listed(entry.basis, "actions") == {a for a, _, _ in rows}
+        assert listings.listed(entry.basis, "cases") == {case for _, case, shown in rows if shown}
     assert seen == expected  # every action once, in order, over the pages
 
 

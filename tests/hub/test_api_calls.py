@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hub.api import paging
 from sharing import api_clients, clock
 from sharing.access.decide import Actor
-from sharing.audit import acts, log
+from sharing.audit import listings, log
 from sharing.cases import agency_actions, share_ending, share_lists
 from sharing.models import Action, AuditEntry, Case, CaseParty, Share, User
 from sharing.vocabulary import ActionStatus, Role
@@ -770,8 +770,8 @@ def test_the_agencys_actions_come_a_page_at_a_time_each_page_recorded_with_what_
             )
             .order_by(AuditEntry.seq.desc())
         )
-        assert acts.listed(entry.basis, "actions") == {a["id"] for a in page["actions"]}
-        assert acts.listed(entry.basis, "cases") == {
+        assert listings.listed(entry.basis, "actions") == {a["id"] for a in page["actions"]}
+        assert listings.listed(entry.basis, "cases") == {
             a["case_id"] for a in page["actions"] if a["description"] is not None
         }
         path = page["next"]
@@ -935,7 +935,7 @@ def test_shared_risk_lists_what_the_agency_may_see(
             )
             .order_by(AuditEntry.seq.desc())
         )
-        assert acts.listed(entry.basis, "cases") == {p["case_id"] for p in page["people"]}
+        assert listings.listed(entry.basis, "cases") == {p["case_id"] for p in page["people"]}
         path = page["next"]
     assert len(people) == page["total"] > 10, "the demo shares risk assessments with the police"
     ranks = {"low": 0, "medium": 1, "high": 2}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from sharing.audit.acts import Action
+from sharing.audit.act_kinds import Action
 from sharing.audit.areas import AREAS, area_of
 from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_client, demo_user

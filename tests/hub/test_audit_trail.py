@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.audit.acts import Action
+from sharing.audit.act_kinds import Action
 from sharing.audit.log import canonical
 from sharing.audit.verification import verify
 from sharing.cases import emergency, erasure, locks, share_ending, shares

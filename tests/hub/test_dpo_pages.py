@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hub.templating import uk_date
 from sharing import clock
-from sharing.audit import acts, notes, trail, verify_audit
+from sharing.audit import acts, listings, notes, trail, verify_audit
 from sharing.audit.log import append, integrate
 from sharing.cases import emergency
 from sharing.cases.needs import Needs
@@ -356,7 +356,7 @@ def test_a_list_that_showed_hundreds_of_cases_is_found_by_its_last_cases_dpo(
         .where(AuditEntry.actor_user_id == police.user_id)
         .order_by(AuditEntry.seq.desc())
     )
-    assert acts.listed(listed.basis, "cases") == {*others, case.id}
+    assert listings.listed(listed.basis, "cases") == {*others, case.id}
     assert f'<td class="govuk-table__cell">{listed.seq}</td>' in report
     # Of another agency's list the report shows only the agency's own records and how
     # many others it named: the others are not its to read.

@@ -21,7 +21,7 @@ from hub.api import paging
 from sharing import api_clients, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.audit import acts
+from sharing.audit import listings
 from sharing.cases import share_ending, share_lists
 from sharing.cases.listing import PAGE_SIZE
 from sharing.crypto.places import open_place, seal_place
@@ -101,7 +101,7 @@ def test_shared_with_your_agency_shows_25_a_page_newest_first_every_share_on_som
     entry = _last_entry(demo_session, officer.id)
     assert (entry.action, entry.object_type) == ("cases.shared", "agency")
     assert entry.basis.startswith(f"page 1 of {len(pages)}; shares ")
-    assert acts.listed(entry.basis, "cases") == {int(case_id) for case_id, _ in pages[0]}
+    assert listings.listed(entry.basis, "cases") == {int(case_id) for case_id, _ in pages[0]}
 
     before = statements_for(demo_hub, lambda: client.get("/shared?page=2"))
     _grow_police_shares(demo_session, 30)
@@ -147,7 +147,7 @@ def test_a_partner_system_reads_the_shared_cases_a_page_at_a_time_following_next
     ).all()
     pages = len(answers)
     assert entries[0].startswith(f"page {pages} of {pages}; shares ")
-    assert acts.listed(entries[0], "cases") == {c["case_id"] for c in answers[-1]["cases"]}
+    assert listings.listed(entries[0], "cases") == {c["case_id"] for c in answers[-1]["cases"]}
 
     for wrong in ("0", "two", "100001", "-1"):
         refused = client.get(f"/api/v1/cases/shared?page={wrong}", headers=headers, base_url=HTTPS)
@@ -332,7 +332,7 @@ def test_a_partner_system_reads_the_shared_risk_a_page_at_a_time_following_next(
     assert answers[-1]["next"] is None
     entry = _last_entry(demo_session, reader.user_id)
     assert entry.action == "shared.list"
-    assert acts.listed(entry.basis, "cases") == {p["case_id"] for p in answers[-1]["people"]}
+    assert listings.listed(entry.basis, "cases") == {p["case_id"] for p in answers[-1]["people"]}
     # A page by number is as it was.
     second = client.get("/api/v1/risk/shared?page=2", headers=headers, base_url=HTTPS).get_json()
     assert [_who(p) for p in second["people"]] == expected[4:8]

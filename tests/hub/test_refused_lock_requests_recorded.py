@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing.audit import acts
+from sharing.audit import act_kinds
 from sharing.models import AuditEntry, AuditQueued, LockRequest, User
 from sharing.vocabulary import LockStatus, Role
 from tests.fixtures.app import csrf_token
@@ -27,7 +27,7 @@ def _refusals(session: Session, response) -> list[tuple[str, str, str | None]]:
         *session.scalars(select(AuditEntry).where(AuditEntry.request_id == request_id)),
         *session.scalars(select(AuditQueued).where(AuditQueued.request_id == request_id)),
     ]
-    shown = {action.value for action in acts.SHOWN}  # what the page showed again
+    shown = {action.value for action in act_kinds.SHOWN}  # what the page showed again
     assert not [e for e in entries if e.outcome == "allowed" and e.action not in shown]
     return [(e.action, e.object_id, e.basis) for e in entries if e.outcome == "refused"]
 

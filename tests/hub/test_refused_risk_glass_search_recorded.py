@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
-from sharing.audit import acts
+from sharing.audit import act_kinds, acts
 from sharing.cases import emergency
 from sharing.models import AuditEntry, AuditQueued, Case, Referral, TriggerApplication, User
 from sharing.trigger.review_outcome import MAX_FINDINGS
@@ -43,7 +43,7 @@ def _refusals(
         *session.scalars(select(AuditEntry).where(AuditEntry.request_id == request_id)),
         *session.scalars(select(AuditQueued).where(AuditQueued.request_id == request_id)),
     ]
-    shown = {action.value for action in acts.SHOWN}
+    shown = {action.value for action in act_kinds.SHOWN}
     assert not [e for e in entries if e.outcome == "allowed" and e.action not in shown]
     for entry in entries:
         written = " ".join(str(v) for v in (entry.object_id, entry.purpose, entry.basis))

@@ -17,7 +17,7 @@ from hub.templating import uk_date
 from sharing import clock
 from sharing.access.authorise import decision_on
 from sharing.access.decide import Act, Actor
-from sharing.audit import acts
+from sharing.audit import listings
 from sharing.cases import share_lists
 from sharing.models import (
     Agency,
@@ -569,7 +569,7 @@ def test_shared_risk_comes_25_a_page_highest_first_and_each_page_names_the_cases
         # The page's one entry names exactly the cases it showed, and for each of them
         # which categories it showed.
         cases = {case for case, _ in rows}
-        assert acts.listed(entry.basis, "cases") == cases
+        assert listings.listed(entry.basis, "cases") == cases
         for case in cases:
             assert f"; case {case}: " in entry.basis + "; "
         shown += rows

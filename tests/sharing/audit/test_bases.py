@@ -3,7 +3,7 @@ it named; another agency's list showing only the reader's own cases and people."
 
 from __future__ import annotations
 
-from sharing.audit.acts import named, only_yours, shortened
+from sharing.audit.basis_reading import named, only_yours, shortened
 
 
 def test_another_agencys_list_shows_the_reader_only_their_own_records() -> None:
