@@ -15,7 +15,7 @@ from hub.cli_session import _session, refuse_run
 from hub.config import ConfigError, load_settings
 from hub.database import command_sessions
 from hub.templating import uk_datetime
-from sharing import accounts, clock
+from sharing import authenticator_apps, clock
 from sharing.audit import acts
 from sharing.crypto import blind_index
 from sharing.crypto.blind_index import index_lengths
@@ -77,7 +77,7 @@ def keys_status() -> None:
             f"{status.pending} data keys still wait for the active version: run `hub keys rotate` to finish"
         )
     with _session() as session:
-        plain = accounts.plain_authenticator_secrets(session)
+        plain = authenticator_apps.plain_authenticator_secrets(session)
         stale = blind_index.stale_records(session)
     if stale:
         click.echo(
@@ -100,7 +100,7 @@ def keys_seal_secrets() -> None:
     """Seal under the key store every authenticator secret still kept in plain (set up
     before migration 0041; the hub also seals each the first time it is used)."""
     with _session() as session:
-        sealed = accounts.seal_authenticator_secrets(session)
+        sealed = authenticator_apps.seal_authenticator_secrets(session)
         session.commit()
     click.echo(f"Sealed {sealed} authenticator secrets; none is left in plain.")
 

@@ -16,7 +16,15 @@ from hub.cli_checks import _known_agencies
 from hub.cli_session import _session, refuse_run
 from hub.config import ConfigError, load_settings
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
-from sharing import accounts, agency_accounts, clock, duties, sign_in_limits, sign_in_sessions
+from sharing import (
+    accounts,
+    agency_accounts,
+    authenticator_apps,
+    clock,
+    duties,
+    sign_in_limits,
+    sign_in_sessions,
+)
 from sharing.audit import acts
 from sharing.errors import InputError
 from sharing.models import Agency, User
@@ -156,7 +164,7 @@ def users_reset_password(email: str, reset_second_factor: bool) -> None:
                 message=str(e),
             )
         if reset_second_factor:
-            accounts.reset_second_factor(session, user)
+            authenticator_apps.reset_second_factor(session, user)
         session.commit()
         click.echo(f"Password reset for user {user.id}; their sessions have ended.")
 

@@ -19,14 +19,7 @@ from sqlalchemy.orm import Session
 
 from sharing import api_clients, duties, password_links, sign_in_sessions
 from sharing.access.decide import Actor
-from sharing.accounts import (
-    MAX_NAME,
-    create_user,
-    find_user,
-    is_locked,
-    normalise_email,
-    roles_basis,
-)
+from sharing.accounts import MAX_NAME, create_user, find_user, normalise_email, roles_basis
 from sharing.audit import acts
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound, SentLately
@@ -37,6 +30,7 @@ from sharing.formats import (
     tidied,
 )
 from sharing.models import Agency, PasswordLink, User, UserRole
+from sharing.sign_in_checks import is_locked
 from sharing.vocabulary import Role, SessionEnd
 
 #: Roles that look after their agency's accounts: see who is signed in, sign a user out

@@ -21,7 +21,7 @@ from hub.account.session_time import seconds_left
 from hub.auth.views import set_up_authenticator
 from hub.database import db
 from hub.guard import for_every_role
-from sharing import accounts, sign_in_sessions
+from sharing import authenticator_apps, sign_in_sessions
 from sharing.vocabulary import SessionEnd
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -64,7 +64,9 @@ def second_factor() -> Response | str:
         flash("Your authenticator app is already set up.", "info")
         return redirect(url_for("account.account"))
     # Kept with this session on the server (never in the cookie) until confirmed.
-    secret = sign_in_sessions.set_up_key(db(), current_user.session_key, accounts.new_totp_secret())
+    secret = sign_in_sessions.set_up_key(
+        db(), current_user.session_key, authenticator_apps.new_totp_secret()
+    )
     db().commit()
 
     def done() -> Response:

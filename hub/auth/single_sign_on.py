@@ -2,7 +2,7 @@
 flow with PKCE, through Authlib's Flask client, and the way to the provider's sign-out.
 
 The provider says who someone is; the hub decides whether they may come in
-(``sharing.accounts.single_sign_on``): an existing, active account of that agency with
+(``sharing.provider_sign_in.single_sign_on``): an existing, active account of that agency with
 the address the provider vouched for. Whatever goes wrong on the way (the provider down,
 a state or nonce that does not match, a token of the wrong issuer or audience, out of
 date or with a bad signature) ends on a page that says what to do, never a 500. Each
@@ -31,9 +31,9 @@ from hub.auth.views import SIGNED_IN_WITH, SIGNED_OUT_OF, after_first_step, bp, 
 from hub.database import db
 from hub.guard import safe_next
 from hub.identity_providers import IdentityProvider, identity_providers
-from sharing import accounts, sign_in_sessions
-from sharing.accounts import SingleSignOnRefusal
+from sharing import provider_sign_in, sign_in_sessions
 from sharing.models import User
+from sharing.provider_sign_in import SingleSignOnRefusal
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ def _expired() -> Problem:
 
 
 def _refused(
-    provider: IdentityProvider, result: accounts.SingleSignOnResult, email: str
+    provider: IdentityProvider, result: provider_sign_in.SingleSignOnResult, email: str
 ) -> Problem:
     refusal = result.refusal or SingleSignOnRefusal.NO_ACCOUNT
     if refusal is SingleSignOnRefusal.LOCKED:
@@ -270,7 +270,7 @@ def _vouched_for(
     verified = (
         not provider.email_verified_claim or claims.get(provider.email_verified_claim) is True
     )
-    result = accounts.single_sign_on(
+    result = provider_sign_in.single_sign_on(
         db(), agency_code=code, email=email, verified=verified, domains=provider.email_domains
     )
     if result.user is None or result.refusal is not None:

@@ -19,9 +19,17 @@ from hub.database import db
 from hub.guard import for_every_role, safe_next
 from hub.identity_providers import IdentityProvider, identity_providers
 from hub.templating import uk_datetime
-from sharing import accounts, clock, known_browsers, sign_in_sessions
-from sharing.accounts import SignInOutcome
+from sharing import (
+    accounts,
+    authenticator_apps,
+    clock,
+    known_browsers,
+    provider_sign_in,
+    sign_in_checks,
+    sign_in_sessions,
+)
 from sharing.models import SignInStep, User
+from sharing.sign_in_checks import SignInOutcome
 
 bp = Blueprint("auth", __name__)
 for_every_role(bp)  # its sign-in steps are public (PUBLIC_ENDPOINTS)
@@ -39,8 +47,8 @@ BAD_CREDENTIALS = "Enter a correct e-mail address and password"
 #: whatever address they typed: the sign-in page answers a locked account as a wrong
 #: password, so that it never tells anyone which addresses have accounts.
 LOCK_OUT_RULE = (
-    f"An account is locked for {accounts.LOCKOUT.seconds // 60} minutes after "
-    f"{accounts.MAX_FAILED_SIGN_INS} failed attempts in a row: if yours is, try again "
+    f"An account is locked for {sign_in_checks.LOCKOUT.seconds // 60} minutes after "
+    f"{sign_in_checks.MAX_FAILED_SIGN_INS} failed attempts in a row: if yours is, try again "
     "then, or ask a manager or administrator of your agency to unlock it"
 )
 
@@ -71,7 +79,7 @@ def sign_in() -> Response | str | tuple[str, int, dict[str, str]]:
                 f"use “Sign in with your {own.name} account”"
             )
         else:
-            result = accounts.authenticate(
+            result = sign_in_checks.authenticate(
                 db(), form.email.data or "", form.password.data or "", browser=this_browser()
             )
             if result.outcome is SignInOutcome.OK and result.user is not None:
@@ -96,7 +104,7 @@ def _bad_credentials() -> str:
     """What a wrong password, an address with no account and an account locked out are
     all told: with ``LOCK_OUT_RULE`` once this sender has failed as often as locks an
     account, whichever addresses they typed."""
-    if source_limits.failed_lately() >= accounts.MAX_FAILED_SIGN_INS:
+    if source_limits.failed_lately() >= sign_in_checks.MAX_FAILED_SIGN_INS:
         return f"{BAD_CREDENTIALS}. {LOCK_OUT_RULE}"
     return BAD_CREDENTIALS
 
@@ -116,12 +124,16 @@ def _provider_instead(
     else:
         address = accounts.normalise_email(email)
         own = next(
-            (p for p in providers.values() if accounts.in_domains(address, p.email_domains)),
+            (
+                p
+                for p in providers.values()
+                if provider_sign_in.in_domains(address, p.email_domains)
+            ),
             None,
         )
     if own is None or own.passwords:
         return None
-    accounts.refuse_password(db(), user, own.agency_code)
+    provider_sign_in.refuse_password(db(), user, own.agency_code)
     return own
 
 
@@ -140,7 +152,7 @@ def after_first_step(
     set_up = (
         None
         if user.has_authenticator or not user.second_factor_required
-        else accounts.new_totp_secret()
+        else authenticator_apps.new_totp_secret()
     )
     if not user.has_authenticator and set_up is None:
         return _complete_sign_in(user, next_page=next_page, method=method, provider=provider)
@@ -185,7 +197,7 @@ def _complete_sign_in(
     signed in, so a sign-in is either recorded or not done. An account disabled since
     the sign-in began is not signed in (the half-done sign-in ``step`` is forgotten with
     the sign-in's start)."""
-    if not accounts.still_active(db(), user):
+    if not sign_in_checks.still_active(db(), user):
         db().commit()  # the refusal is recorded
         session.clear()
         flash("You have not been signed in. Sign in again.", "expired")
@@ -222,7 +234,9 @@ def second_factor() -> Response | str | tuple[str, int, dict[str, str]]:
             attempt = source_limits.begin_attempt()
         except source_limits.Refused as refused:
             return source_limits.too_many(refused)
-        result = accounts.second_factor(db(), user, form.code.data or "", browser=this_browser())
+        result = sign_in_checks.second_factor(
+            db(), user, form.code.data or "", browser=this_browser()
+        )
         if result.outcome is SignInOutcome.OK:
             source_limits.succeeded(attempt)
             return _complete_step(step)
@@ -245,18 +259,18 @@ def set_up_second_factor() -> Response | str:
     secret = sign_in_sessions.step_set_up_key(db(), step) if step is not None else None
     if step is None or step.user.has_authenticator or secret is None:
         return redirect(url_for("auth.sign_in"))
-    if request.method == "POST" and not accounts.still_active(db(), step.user):
+    if request.method == "POST" and not sign_in_checks.still_active(db(), step.user):
         # Disabled as the code was being set up: nothing is set up for the account.
         db().commit()  # the refusal is recorded
         session.pop(PENDING, None)
         flash("You have not been signed in. Sign in again.", "expired")
         return redirect(url_for("auth.sign_in"))
-    if accounts.is_locked(step.user) and not known_browsers.trusted(
+    if sign_in_checks.is_locked(step.user) and not known_browsers.trusted(
         db(), step.user, this_browser(), clock.now()
     ):
         # Locked since the password was given (by failures elsewhere): the lock holds
         # whichever way someone signs in.
-        until = accounts.refused_as_locked(db(), step.user).locked_until
+        until = sign_in_checks.refused_as_locked(db(), step.user).locked_until
         sign_in_sessions.end_step(db(), step)
         db().commit()
         session.pop(PENDING, None)
@@ -272,7 +286,7 @@ def set_up_authenticator(
     matching code, keep the secret and carry on with ``then``."""
     form = CodeForm()
     if form.validate_on_submit():
-        if accounts.enrol_second_factor(db(), user, secret, form.code.data or ""):
+        if authenticator_apps.enrol_second_factor(db(), user, secret, form.code.data or ""):
             flash(
                 "Your authenticator app is set up. You will need a code from it each time you sign in.",
                 "success",
@@ -287,7 +301,7 @@ def set_up_authenticator(
         form=form,
         title="Set up your authenticator app",
         secret=secret,
-        qr=qr_data_uri(accounts.totp_uri(user, secret)),
+        qr=qr_data_uri(authenticator_apps.totp_uri(user, secret)),
         required=required,
     )
 

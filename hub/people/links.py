@@ -16,7 +16,7 @@ from hub.database import db
 from hub.identity_providers import IdentityProvider, identity_providers
 from hub.notices import send_now
 from hub.templating import uk_datetime
-from sharing import accounts, clock, password_links
+from sharing import accounts, clock, password_links, provider_sign_in
 from sharing.models import PasswordLink, User
 
 
@@ -33,7 +33,7 @@ def provider_for(email: str) -> IdentityProvider | None:
     """The signed-in administrator's agency's identity provider, if it vouches for
     ``email``: its holder signs in through it, with no hub password."""
     provider = identity_providers().get(current_user.agency.code)
-    if provider is None or not accounts.in_domains(
+    if provider is None or not provider_sign_in.in_domains(
         accounts.normalise_email(email), provider.email_domains
     ):
         return None

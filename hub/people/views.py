@@ -36,6 +36,7 @@ from sharing import (
     directory,
     duties,
     password_links,
+    sign_in_checks,
     sign_in_sessions,
 )
 from sharing.audit import acts
@@ -69,7 +70,7 @@ def index() -> str:
         title=f"People in {current_user.agency.name}",
         users=users,
         live=live,
-        locked={u.id: u.locked_until for u in users if accounts.is_locked(u)},
+        locked={u.id: u.locked_until for u in users if sign_in_checks.is_locked(u)},
         new_starters={u.id for u in users if password_links.has_no_password(u)},
         clashes=[(u, why) for u in users if (why := duties.kept_apart(u.roles))],
     )

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, inspect, select
 
 from hub.cli import main
-from sharing import accounts, clock, sign_in_sessions
+from sharing import accounts, clock, sign_in_checks, sign_in_sessions
 from sharing.db import make_engine, make_session_factory
 from sharing.demo import DEMO_PASSWORD, accounts_markdown
 from sharing.models import Agency, Area, AuditEntry, Base, User
@@ -90,8 +90,8 @@ def test_users_create_and_reset_password(migrated_hub_env: str) -> None:
         assert user.email == "officer@cli.example"
         assert {r.value for r in user.roles} == {"case_officer", "manager"}
         assert (
-            accounts.authenticate(session, user.email, "another-long-password").outcome
-            is accounts.SignInOutcome.OK
+            sign_in_checks.authenticate(session, user.email, "another-long-password").outcome
+            is sign_in_checks.SignInOutcome.OK
         )
     engine.dispose()
 
@@ -152,12 +152,16 @@ def test_users_sign_out_disable_and_enable(migrated_hub_env: str) -> None:
     assert "Ended 2 sessions" in signed_out.output
     assert hub("users", "disable", "officer@cli.example").exit_code == 0
     with make_session_factory(engine, hashing=TEST_COST)() as session:
-        refused = accounts.authenticate(session, "officer@cli.example", "a-long-enough-password")
-        assert refused.outcome is accounts.SignInOutcome.BAD_CREDENTIALS
+        refused = sign_in_checks.authenticate(
+            session, "officer@cli.example", "a-long-enough-password"
+        )
+        assert refused.outcome is sign_in_checks.SignInOutcome.BAD_CREDENTIALS
     assert hub("users", "enable", "officer@cli.example").exit_code == 0
     with make_session_factory(engine, hashing=TEST_COST)() as session:
-        allowed = accounts.authenticate(session, "officer@cli.example", "a-long-enough-password")
-        assert allowed.outcome is accounts.SignInOutcome.OK
+        allowed = sign_in_checks.authenticate(
+            session, "officer@cli.example", "a-long-enough-password"
+        )
+        assert allowed.outcome is sign_in_checks.SignInOutcome.OK
     engine.dispose()
     assert "no user with that e-mail address" in hub("users", "disable", "ghost@x.example").output
 
@@ -212,14 +216,16 @@ def test_users_unlock_lifts_a_lock_out(migrated_hub_env: str) -> None:
             roles={Role.CASE_OFFICER},
             password="a-long-enough-password",
         )
-        for _ in range(accounts.MAX_FAILED_SIGN_INS):
-            accounts.authenticate(session, user.email, "not-the-password")
+        for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS):
+            sign_in_checks.authenticate(session, user.email, "not-the-password")
         session.commit()
     assert "is not locked out" not in hub("users", "unlock", "officer@cli.example").output
     assert "is not locked out" in hub("users", "unlock", "officer@cli.example").output
     with make_session_factory(engine, hashing=TEST_COST)() as session:
-        allowed = accounts.authenticate(session, "officer@cli.example", "a-long-enough-password")
-        assert allowed.outcome is accounts.SignInOutcome.OK
+        allowed = sign_in_checks.authenticate(
+            session, "officer@cli.example", "a-long-enough-password"
+        )
+        assert allowed.outcome is sign_in_checks.SignInOutcome.OK
         assert session.scalar(
             select(AuditEntry.action).where(AuditEntry.action == "account.unlock")
         )

@@ -9,7 +9,7 @@ import pytest
 
 from hub.config import ConfigError
 from hub.identity_providers import IdentityProvidersInvalid, load_identity_providers
-from sharing.accounts import in_domains
+from sharing.provider_sign_in import in_domains
 
 GOOD = """
 [larkmoor-ha]

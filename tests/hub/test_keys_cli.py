@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from hub.templating import uk_date
-from sharing import accounts, clock
+from sharing import accounts, authenticator_apps, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import ERASED
@@ -417,7 +417,9 @@ def test_secrets_set_up_before_they_were_sealed_are_counted_and_sealed_by_seal_s
     assert hub("keys", "rotate").exit_code == 0  # and they open after a rotation
     with sessions() as session:
         users = session.scalars(select(User).where(User.email.in_(secrets))).all()
-        assert {u.email: accounts.authenticator_secret(session, u) for u in users} == secrets
+        assert {
+            u.email: authenticator_apps.authenticator_secret(session, u) for u in users
+        } == secrets
         [entry] = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "keys.seal_secrets")
         ).all()

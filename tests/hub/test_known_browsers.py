@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.auth.known_browser import COOKIE
-from sharing import accounts
+from sharing import accounts, sign_in_checks
 from sharing.models import AuditEntry, User
 from tests.fixtures.app import (
     PASSWORD,
@@ -57,7 +57,7 @@ def signed_in_before(app: Flask, user: User) -> FlaskClient:
 
 def lock_out(app: Flask, user: User) -> FlaskClient:
     stranger = browser(app, "203.0.113.66")
-    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS):
         post_sign_in(stranger, user.email, WRONG)
     assert refused(post_sign_in(stranger, user.email, PASSWORD))
     return stranger
@@ -104,7 +104,7 @@ def test_own_browsers_failures_count_against_it(
     user = create_user("case_officer", totp=False)
     own = signed_in_before(app, user)
     lock_out(app, user)
-    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS):
         page = post_sign_in(own, user.email, WRONG).get_data(as_text=True)
         assert "Enter a correct e-mail address and password" in page
     assert refused(post_sign_in(own, user.email, PASSWORD))
@@ -113,7 +113,7 @@ def test_own_browsers_failures_count_against_it(
         select(AuditEntry.basis).where(AuditEntry.action == "sign_in.failed")
     ).all()
     from_own = [b for b in bases if b and "browser that signed in to the account before" in b]
-    assert len(from_own) == accounts.MAX_FAILED_SIGN_INS
+    assert len(from_own) == sign_in_checks.MAX_FAILED_SIGN_INS
 
 
 def test_a_forged_cookie_or_another_accounts_is_worth_nothing(app: Flask, create_user) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from hub.identity_providers import load_identity_providers
 from hub.logs import WithoutLinkTokens
-from sharing import accounts, agency_accounts, clock, known_browsers
+from sharing import accounts, agency_accounts, clock, known_browsers, sign_in_checks
 from sharing.access.decide import Actor
 from sharing.errors import NotAllowed
 from sharing.models import AuditEntry, PasswordLink, SignInSession, User
@@ -452,7 +452,7 @@ def test_a_forgotten_password_is_reset_by_a_link_from_a_manager(
     db_session.expire_all()
     officer = db_session.get(User, officer.id)
     assert officer.session_token != token_before
-    assert not accounts.authenticate(db_session, officer.email, PASSWORD).user
+    assert not sign_in_checks.authenticate(db_session, officer.email, PASSWORD).user
     db_session.rollback()
     assert not known_browsers.trusted(db_session, officer, browser, clock.now())
 

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from sharing import accounts, agency_accounts, password_links
+from sharing import accounts, agency_accounts, password_links, sign_in_checks
 from sharing.access.decide import Actor
 from sharing.audit.log import integrate
 from sharing.models import AuditEntry, PasswordLink, User
@@ -186,8 +186,8 @@ def test_one_link_used_in_two_browsers_at_once_sets_one_password(hub_on_postgres
     assert EMAIL not in page
     assert browser.get("/").status_code == 302  # not signed in
     with sessions() as session:
-        assert accounts.authenticate(session, EMAIL, FIRST_PASSWORD).user is not None
-        assert accounts.authenticate(session, EMAIL, SECOND_PASSWORD).user is None
+        assert sign_in_checks.authenticate(session, EMAIL, FIRST_PASSWORD).user is not None
+        assert sign_in_checks.authenticate(session, EMAIL, SECOND_PASSWORD).user is None
         session.rollback()
         integrate(session)
         session.commit()

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.orm import Session
 
-from sharing import accounts
+from sharing import authenticator_apps
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.rotation import rotate
 from sharing.db import make_session_factory
@@ -171,7 +171,7 @@ def test_every_demo_authenticator_is_sealed_and_opens_after_a_rotation(
         with sessions() as session:
             users = session.scalars(select(User).where(User.email.in_(demo))).all()
             assert all(u.totp_plain is None and u.totp_sealed is not None for u in users)
-            return {u.email: accounts.authenticator_secret(session, u) for u in users}
+            return {u.email: authenticator_apps.authenticator_secret(session, u) for u in users}
 
     assert opened() == demo
     with engine.connect() as connection:

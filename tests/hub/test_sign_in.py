@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hub.app import create_app
 from hub.config import load_settings
 from hub.templating import uk_datetime
-from sharing import accounts, agency_accounts, clock
+from sharing import accounts, agency_accounts, authenticator_apps, clock, sign_in_checks
 from sharing.access.decide import Actor
 from sharing.errors import NotAllowed
 from sharing.models import AuditEntry, SignInSession, User
@@ -89,7 +89,7 @@ def test_five_failures_lock_the_account_even_against_the_right_password(
 ) -> None:
     user = create_user("case_officer")
     client = app.test_client()
-    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS):
         assert "Enter a correct" in _post_sign_in(
             client, user.email, "wrong-password-123"
         ).get_data(as_text=True)
@@ -121,9 +121,9 @@ def test_an_account_locked_out_answers_as_an_address_with_no_account(
     for email, place in ((user.email, "203.0.113.1"), ("no.one@test.example", "203.0.113.2")):
         client = app.test_client()
         client.environ_base["REMOTE_ADDR"] = place
-        for n in range(accounts.MAX_FAILED_SIGN_INS):
+        for n in range(sign_in_checks.MAX_FAILED_SIGN_INS):
             page = _post_sign_in(client, email, "wrong-password-123").get_data(as_text=True)
-            assert (LOCKED_AFTER in page) == (n == accounts.MAX_FAILED_SIGN_INS - 1), n
+            assert (LOCKED_AFTER in page) == (n == sign_in_checks.MAX_FAILED_SIGN_INS - 1), n
         answer = _post_sign_in(client, email, PASSWORD)
         pages.append((answer.status_code, _as_anyone_sees(answer.get_data(as_text=True), email)))
     assert pages[0] == pages[1]
@@ -138,16 +138,16 @@ def test_an_account_locked_out_answers_as_an_address_with_no_account(
 def test_lock_out_ends_after_its_time(db_session: Session, create_user) -> None:
     user = create_user("case_officer")
     now = datetime.now(UTC)
-    for _ in range(accounts.MAX_FAILED_SIGN_INS):
-        accounts.authenticate(db_session, user.email, "wrong-password-123", now=now)
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS):
+        sign_in_checks.authenticate(db_session, user.email, "wrong-password-123", now=now)
     assert (
-        accounts.authenticate(db_session, user.email, PASSWORD, now=now).outcome
-        is accounts.SignInOutcome.LOCKED
+        sign_in_checks.authenticate(db_session, user.email, PASSWORD, now=now).outcome
+        is sign_in_checks.SignInOutcome.LOCKED
     )
-    later = now + accounts.LOCKOUT + timedelta(seconds=1)
+    later = now + sign_in_checks.LOCKOUT + timedelta(seconds=1)
     assert (
-        accounts.authenticate(db_session, user.email, PASSWORD, now=later).outcome
-        is accounts.SignInOutcome.OK
+        sign_in_checks.authenticate(db_session, user.email, PASSWORD, now=later).outcome
+        is sign_in_checks.SignInOutcome.OK
     )
 
 
@@ -355,7 +355,7 @@ def test_resetting_the_authenticator_app_ends_existing_sessions(
     user = create_user("manager")
     client = as_user(user=user)
     assert client.get("/").status_code == 200
-    accounts.reset_second_factor(db_session, user)
+    authenticator_apps.reset_second_factor(db_session, user)
     db_session.commit()
     assert client.get("/").status_code == 302
     assert not user.has_authenticator
@@ -679,7 +679,7 @@ def test_a_locked_out_user_is_unlocked_by_their_agencys_manager_or_administrator
 ) -> None:
     officer = create_user("case_officer")
     client = app.test_client()
-    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS):
         page = _post_sign_in(client, officer.email, "wrong-password-123").get_data(as_text=True)
     assert "ask a manager or administrator of your agency to unlock it" in page
     db_session.expire_all()
@@ -761,7 +761,7 @@ def test_the_right_password_alone_does_not_clear_wrong_security_codes(
     user = create_user("manager")
     client = app.test_client()
     assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/code")
-    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS - 1):
         assert "not correct" in _post_code(client, _wrong_code(user)).get_data(as_text=True)
     assert _post_sign_in(client, user.email, PASSWORD).location.endswith("/sign-in/code")
     assert "Your account is locked" in _post_code(client, _wrong_code(user)).get_data(as_text=True)
@@ -773,13 +773,13 @@ def test_the_right_password_alone_does_not_clear_wrong_security_codes(
 def test_a_whole_sign_in_clears_the_failures_before_it(app: Flask, create_user) -> None:
     user = create_user("dpo")
     client = app.test_client()
-    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS - 1):
         _post_sign_in(client, user.email, "wrong-password-123")
     sign_in_through_pages(client, user)
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
     other = app.test_client()
     assert _post_sign_in(other, user.email, PASSWORD).location.endswith("/sign-in/code")
-    for _ in range(accounts.MAX_FAILED_SIGN_INS - 1):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS - 1):
         assert "not correct" in _post_code(other, _wrong_code(user)).get_data(as_text=True)
 
 

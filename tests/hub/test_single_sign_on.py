@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from hub.auth.known_browser import COOKIE
-from sharing import accounts, agency_accounts, clock
-from sharing.accounts import SingleSignOnRefusal
+from sharing import accounts, agency_accounts, authenticator_apps, clock, sign_in_checks
 from sharing.models import Agency, AuditEntry, User
+from sharing.provider_sign_in import SingleSignOnRefusal
 from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD, Partnership, csrf_token, make_app
 from tests.fixtures.cli import hub
@@ -363,7 +363,7 @@ def test_wrong_passwords_typed_by_a_stranger_do_not_lock_staff_out_of_their_prov
     checked or counted: anyone knowing their addresses could otherwise keep them out of
     the hub, 15 minutes at a time, for ever."""
     stranger = app.test_client()
-    for _ in range(accounts.MAX_FAILED_SIGN_INS + 1):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS + 1):
         answer = _password_sign_in(stranger, staff["ann"], "wrong-password-123")
         assert "Test Homes staff sign in with their Test Homes account" in answer.get_data(
             as_text=True
@@ -410,7 +410,7 @@ def test_an_account_locked_out_by_wrong_passwords_cannot_come_in_through_the_pro
     app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
 ) -> None:
     client = app.test_client()
-    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS):
         _password_sign_in(client, staff["ann"], "wrong-password-123")
     db_session.expire_all()
     locked_until = db_session.get(User, staff["ann"].id).locked_until
@@ -460,7 +460,7 @@ def test_the_hubs_security_code_is_still_asked_for_after_the_provider(
     app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
 ) -> None:
     secret = pyotp.random_base32()
-    accounts.keep_authenticator_secret(db_session, staff["ann"], secret)
+    authenticator_apps.keep_authenticator_secret(db_session, staff["ann"], secret)
     db_session.commit()
     client = app.test_client()
     arrived = sign_in_with_provider(client, provider, "ann")
@@ -480,7 +480,7 @@ def test_the_hubs_security_code_is_still_asked_for_after_the_provider(
 def test_an_agency_whose_provider_asks_for_a_second_factor_is_taken_at_its_word(
     app: Flask, provider: OidcProvider, staff: dict[str, User], db_session: Session
 ) -> None:
-    accounts.keep_authenticator_secret(db_session, staff["ann"], pyotp.random_base32())
+    authenticator_apps.keep_authenticator_secret(db_session, staff["ann"], pyotp.random_base32())
     db_session.commit()
     client = app.test_client()
     assert sign_in_with_provider(client, provider, "ann").location == "/"
@@ -508,7 +508,7 @@ def test_a_sign_in_whose_second_factor_is_at_the_provider_makes_the_browser_know
     assert not signed_in(own)
 
     stranger = app.test_client()
-    for _ in range(accounts.MAX_FAILED_SIGN_INS):
+    for _ in range(sign_in_checks.MAX_FAILED_SIGN_INS):
         _password_sign_in(stranger, staff["ann"], "wrong-password-123")
     db_session.expire_all()
     assert db_session.get(User, staff["ann"].id).locked_until is not None

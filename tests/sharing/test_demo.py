@@ -14,7 +14,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.accounts import authenticator_secret, check_password_rules
+from sharing.accounts import check_password_rules
+from sharing.authenticator_apps import authenticator_secret
 from sharing.cases.needs import adjustments_sentence
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring

@@ -11,7 +11,7 @@ import pyotp
 from sqlalchemy import Engine, text
 
 from hub.migrate import downgrade, upgrade
-from sharing import accounts
+from sharing import accounts, authenticator_apps, sign_in_checks
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
@@ -53,12 +53,12 @@ def test_a_secret_set_up_before_0041_still_signs_in_and_is_sealed_at_first_use(
     upgrade(migrated_engine)
 
     with sessions() as session:
-        assert accounts.plain_authenticator_secrets(session) == 1
-        result = accounts.authenticate(session, "dpo@k.example", PASSWORD)
-        assert result.outcome is accounts.SignInOutcome.OK
+        assert authenticator_apps.plain_authenticator_secrets(session) == 1
+        result = sign_in_checks.authenticate(session, "dpo@k.example", PASSWORD)
+        assert result.outcome is sign_in_checks.SignInOutcome.OK
         assert result.user is not None
         assert result.user.has_authenticator
-        assert accounts.confirm_second_factor(session, result.user, pyotp.TOTP(secret).now())
+        assert sign_in_checks.confirm_second_factor(session, result.user, pyotp.TOTP(secret).now())
         session.commit()
     with migrated_engine.connect() as connection:
         plain, sealed = connection.execute(
@@ -68,6 +68,6 @@ def test_a_secret_set_up_before_0041_still_signs_in_and_is_sealed_at_first_use(
     assert sealed is not None
     assert secret.encode() not in bytes(sealed)
     with sessions() as session:
-        assert accounts.plain_authenticator_secrets(session) == 0
+        assert authenticator_apps.plain_authenticator_secrets(session) == 0
         user = session.get(User, user_id)
-        assert accounts.authenticator_secret(session, user) == secret
+        assert authenticator_apps.authenticator_secret(session, user) == secret

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from sharing import accounts, agency_accounts, clock
-from sharing.accounts import SignInOutcome
+from sharing import accounts, agency_accounts, clock, sign_in_checks
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.models import Agency, AuditEntry, AuditQueued, User
+from sharing.sign_in_checks import SignInOutcome
 from sharing.vocabulary import Role
 from tests.fixtures.app import TEST_COST
 
@@ -98,7 +98,9 @@ def test_wrong_passwords_sent_together_each_count_and_the_fifth_locks(
         sessions,
         user_id,
         12,
-        lambda session, user: accounts.authenticate(session, user.email, "wrong guess").outcome,
+        lambda session, user: (
+            sign_in_checks.authenticate(session, user.email, "wrong guess").outcome
+        ),
     )
 
     assert answers[SignInOutcome.BAD_CREDENTIALS] == 4
@@ -111,7 +113,7 @@ def test_wrong_passwords_sent_together_each_count_and_the_fifth_locks(
     with sessions() as session:
         user = session.get(User, user_id)
         assert user is not None
-        right = accounts.authenticate(session, user.email, PASSWORD)
+        right = sign_in_checks.authenticate(session, user.email, PASSWORD)
         assert right.outcome is SignInOutcome.LOCKED
 
 
@@ -129,7 +131,7 @@ def test_one_security_code_sent_from_several_browsers_signs_in_one(
         sessions,
         user_id,
         4,
-        lambda session, user: accounts.second_factor(session, user, code, moment).outcome,
+        lambda session, user: sign_in_checks.second_factor(session, user, code, moment).outcome,
     )
 
     assert answers == {SignInOutcome.OK: 1, SignInOutcome.BAD_CREDENTIALS: 3}
@@ -145,15 +147,15 @@ def test_wrong_security_codes_sent_together_each_count_and_lock(
         sessions,
         user_id,
         10,
-        lambda session, user: accounts.second_factor(session, user, wrong, moment).outcome,
+        lambda session, user: sign_in_checks.second_factor(session, user, wrong, moment).outcome,
     )
 
     assert answers == {SignInOutcome.BAD_CREDENTIALS: 4, SignInOutcome.LOCKED: 6}
     with sessions() as session:
         user = session.get(User, user_id)
         assert user is not None
-        assert accounts.is_locked(user, clock.now())
-        right = accounts.second_factor(session, user, _code_now())
+        assert sign_in_checks.is_locked(user, clock.now())
+        right = sign_in_checks.second_factor(session, user, _code_now())
         assert right.outcome is SignInOutcome.LOCKED
         session.commit()
     # Each refused, the right code on the locked account too, is in the log.
@@ -181,7 +183,7 @@ def test_an_account_disabled_while_its_password_is_checked_is_not_signed_in(
         assert user is not None
         _disable_meanwhile(sessions, user_id)
 
-        result = accounts.authenticate(session, user.email, PASSWORD)
+        result = sign_in_checks.authenticate(session, user.email, PASSWORD)
         session.commit()
 
     assert result.outcome is SignInOutcome.BAD_CREDENTIALS
@@ -196,7 +198,7 @@ def test_an_account_disabled_while_its_security_code_is_checked_is_not_signed_in
         assert user is not None
         _disable_meanwhile(sessions, user_id)
 
-        result = accounts.second_factor(session, user, _code_now())
+        result = sign_in_checks.second_factor(session, user, _code_now())
         session.commit()
 
     assert result.outcome is SignInOutcome.BAD_CREDENTIALS
