@@ -22,8 +22,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from hub.api import oauth
 from hub.api.problems import problem
 from hub.api.views import bp
-from hub.config import Settings
 from hub.database import db
+from hub.settings import Settings
 from sharing import api_clients
 from sharing.sources import source_of
 

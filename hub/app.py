@@ -56,7 +56,7 @@ from hub.audit_witnesses import load_witnesses
 from hub.auth.single_sign_on import init_single_sign_on
 from hub.auth.users import SignedInUser
 from hub.checkpoint_schedule import init_checkpoint_schedule
-from hub.config import ConfigError, Settings, load_settings
+from hub.config import load_settings
 from hub.database import db, init_commit, init_database
 from hub.forms import limit_of
 from hub.guard import check_declared, check_request, may_open, record_unrecorded_refusal
@@ -65,6 +65,7 @@ from hub.logs import hide_link_tokens
 from hub.notices import init_notices
 from hub.opened import opened_field
 from hub.sent_once import sent_once
+from hub.settings import ConfigError, Settings
 from hub.templating import HubFlask, register_filters
 from hub.trigger import figures as trigger_figures
 from hub.your_say.views import on_closure_survey

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from hub.config import ConfigError, read_named_file
+from hub.config import read_named_file
+from hub.settings import ConfigError
 from sharing.audit import witnessing
 from sharing.audit.verify_audit import COSIGNATURE_V1, Problem, read_cosigner_key
 from sharing.models.audit import AuditCheckpoint

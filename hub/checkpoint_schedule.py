@@ -16,7 +16,7 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.config import Settings
+from hub.settings import Settings
 from sharing import clock
 from sharing.audit import checkpoints, witnessing
 from sharing.crypto.keys import KeyProvider

@@ -28,9 +28,10 @@ from hub.cli_partnership import agencies, areas
 from hub.cli_protocols import protocols, trigger
 from hub.cli_session import _session, record_usage_refused
 from hub.cli_users import sso, users
-from hub.config import bind_problem, load_settings
+from hub.config import load_settings
 from hub.database import engine, unusable
 from hub.serve import serve
+from hub.setting_values import bind_problem
 from sharing import clock
 from sharing.audit.acts import AuditUnavailable
 from sharing.demo import DemoError, build_demo

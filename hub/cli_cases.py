@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from hub.cli_session import _actor, _session, refuse_run
-from hub.config import review_days
+from hub.settings import review_days
 from hub.templating import uk_date
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act

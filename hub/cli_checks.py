@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from hub.app import START_ERRORS, create_app
-from hub.config import ConfigError, load_settings
+from hub.config import load_settings
 from hub.database import new_session
+from hub.settings import ConfigError
 from sharing import statements as public_statements
 from sharing.cases import letters_file
 from sharing.cases import survey as closure_survey

@@ -12,8 +12,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from hub.cli_session import _session, refuse_run
-from hub.config import ConfigError, load_settings
+from hub.config import load_settings
 from hub.database import command_sessions
+from hub.settings import ConfigError
 from hub.templating import uk_datetime
 from sharing import authenticator_apps, clock
 from sharing.audit import acts

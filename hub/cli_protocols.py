@@ -12,7 +12,8 @@ from flask.cli import AppGroup
 
 from hub.cli_checks import _check_files
 from hub.cli_session import _actor, _session
-from hub.config import ConfigError, load_settings
+from hub.config import load_settings
+from hub.settings import ConfigError
 from sharing import clock
 from sharing.audit import acts
 from sharing.cases import emergency

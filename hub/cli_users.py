@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from hub.auth.views import PENDING_FOR
 from hub.cli_checks import _known_agencies
 from hub.cli_session import _session, refuse_run
-from hub.config import ConfigError, load_settings
+from hub.config import load_settings
 from hub.identity_providers import DiscoveryFailed, discover, load_identity_providers
+from hub.settings import ConfigError
 from sharing import (
     accounts,
     agency_accounts,

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.config import ConfigError, Settings
+from hub.settings import ConfigError, Settings
 from sharing.audit import acts
 from sharing.audit.integrator import Integrator
 from sharing.crypto.blind_index import index_lengths

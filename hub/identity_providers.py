@@ -28,7 +28,8 @@ from typing import Any
 import requests
 from flask import current_app
 
-from hub.config import ConfigError, read_named_file
+from hub.config import read_named_file
+from hub.settings import ConfigError
 
 #: What an agency's table may hold, with the keys it must.
 KEYS = frozenset(

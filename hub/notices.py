@@ -22,7 +22,7 @@ from email.utils import format_datetime, make_msgid
 from flask import Flask, Response, g
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.config import MailSettings, Settings
+from hub.settings import MailSettings, Settings
 from hub.templating import uk_date, uk_datetime
 from sharing import case_notices, clock, mail_delivery, notices
 from sharing.cases.trigger_wording import TriggerWording

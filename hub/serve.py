@@ -9,9 +9,9 @@ from flask import Flask
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
-from hub.config import Settings
 from hub.database import integrate_apart
 from hub.logs import WithoutRequestDetails, configure_logging
+from hub.settings import Settings
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]

@@ -8,8 +8,8 @@ from hub.api import schemas
 from hub.api.case_opening import linked_person
 from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, actor, bp, scoped
-from hub.config import review_days
 from hub.database import db
+from hub.settings import review_days
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
 

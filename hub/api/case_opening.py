@@ -10,8 +10,8 @@ from flask import Response, current_app
 from hub.api import bodies, schemas
 from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _idempotent, _json, actor, bp, scoped
-from hub.config import review_days
 from hub.database import db
+from hub.settings import review_days
 from sharing import clock
 from sharing.imports import cases as imports
 from sharing.imports.matching import Linked

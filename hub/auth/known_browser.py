@@ -15,7 +15,7 @@ from flask import current_app, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
-from hub.config import Settings
+from hub.settings import Settings
 from sharing import known_browsers
 from sharing.known_browsers import KnownBrowser
 from sharing.models import User

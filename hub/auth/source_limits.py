@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app, render_template, request
 
-from hub.config import Settings
 from hub.database import db
+from hub.settings import Settings
 from hub.templating import uk_datetime
 from sharing import clock, sign_in_limits
 from sharing.sources import source_of

@@ -11,10 +11,10 @@ from werkzeug.wrappers import Response
 
 from hub import opened
 from hub.choice_fields import ChoiceField, ChoiceGroup
-from hub.config import review_days
 from hub.database import db
 from hub.forms import HubForm
 from hub.guard import authorised_case, require_roles
+from hub.settings import review_days
 from sharing import directory
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act

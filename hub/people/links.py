@@ -11,10 +11,10 @@ from email.utils import format_datetime, make_msgid
 from flask import current_app, flash
 from flask_login import current_user
 
-from hub.config import Settings
 from hub.database import db
 from hub.identity_providers import IdentityProvider, identity_providers
 from hub.notices import send_now
+from hub.settings import Settings
 from hub.templating import uk_datetime
 from sharing import accounts, clock, password_links, provider_sign_in
 from sharing.models import PasswordLink, User

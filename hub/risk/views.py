@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from hub import config, opened
+from hub import opened, settings
 from hub.cases.views import case_to_work_on, refuse_input
 from hub.database import db
 from hub.guard import authorised_case, require_roles
@@ -192,7 +192,7 @@ def triage(case_id: int) -> Response | tuple[str, int]:
                 priority=form.priority.data,
                 triage=form.triage.data,
                 reason=form.reason.data or "",
-                case_review_days=config.review_days(current_app.config["HUB_SETTINGS"]),
+                case_review_days=settings.review_days(current_app.config["HUB_SETTINGS"]),
                 opened=opened.sent(),
             )
         except ChangedMeanwhile as e:

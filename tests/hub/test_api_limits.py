@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from hub.config import ConfigError, load_settings
+from hub.config import load_settings
+from hub.settings import ConfigError
 from sharing import api_clients
 from sharing.models import AuditEntry
 from sharing.vocabulary import Role

@@ -13,15 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import make_url
 
-from hub.config import (
-    CONFIG_DIR,
-    MIN_SECRET_LENGTH,
-    ConfigError,
-    MailSettings,
-    Settings,
-    load_settings,
-)
+from hub.config import load_settings
 from hub.demo_settings import DEMO_FILES
+from hub.production_checks import MIN_SECRET_LENGTH
+from hub.settings import CONFIG_DIR, ConfigError, MailSettings, Settings
 from sharing import accounts
 from tests.fixtures.app import own_partnership_files
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from hub.config import ConfigError
 from hub.identity_providers import IdentityProvidersInvalid, load_identity_providers
+from hub.settings import ConfigError
 from sharing.provider_sign_in import in_domains
 
 GOOD = """

@@ -13,9 +13,10 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask, g
 
-from hub.config import ConfigError, load_settings
+from hub.config import load_settings
 from hub.database import request_id
 from hub.logs import TextLines, configure_logging
+from hub.settings import ConfigError
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from hub.app import create_app
-from hub.config import ConfigError, load_settings
+from hub.config import load_settings
+from hub.settings import ConfigError
 from hub.templating import uk_date
 from sharing import clock
 from sharing.models import Agency, AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter

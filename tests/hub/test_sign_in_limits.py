@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.app import create_app
-from hub.config import ConfigError, load_settings
+from hub.config import load_settings
+from hub.settings import ConfigError
 from sharing import accounts, clock, sign_in_limits, sign_in_sessions
 from sharing.db import make_engine, make_session_factory
 from sharing.models import (

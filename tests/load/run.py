@@ -41,7 +41,7 @@ import psutil
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from hub.config import Settings
+from hub.settings import Settings
 from sharing.access.facts import Actor
 from sharing.audit.log import waiting
 from sharing.cases.share_lists import shared_case_count
