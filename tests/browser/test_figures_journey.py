@@ -60,8 +60,9 @@ def test_the_coordinator_filters_to_a_ward_and_downloads_the_csv_and_the_pdf(
     assert rows[1][0].startswith(f"{WARD} ward")
     assert rows[3 : rows.index([])] == on_page  # the table's notes follow an empty row
 
-    # The meeting pack as PDF holds the same figures.
-    with page.expect_download() as download:
+    # The meeting pack as PDF holds the same figures. Drawing its charts into a PDF takes
+    # a few seconds on a quiet machine and took over Playwright's 30 s on a loaded one.
+    with page.expect_download(timeout=120_000) as download:
         page.get_by_role("link", name="Meeting pack as a PDF").click()
     pdf = PdfReader(download.value.path())
     text = " ".join(p.extract_text() for p in pdf.pages)
