@@ -1,0 +1,117 @@
+"""The main journeys walked with the keyboard alone, as a keyboard or screen-reader user
+meets them (WCAG 2.2 AA, which axe cannot judge): the skip link first and landing on the
+main content (2.4.1); every control reached by Tab and worked by Enter or Space (2.1.1);
+a refused form's error summary taking the focus, each error leading to its field, and the
+page's title saying "Error: " (2.4.3, 3.3.1, 2.4.2); the outcome of an act, shown in a
+banner on the page it returns to, taking the focus so that it is read out (4.1.3)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_accessibility import _sign_in
+from tests.browser.test_casework_journey import _journey_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.long]
+
+#: More Tab presses than any page of the hub needs to reach its last control: a control
+#: not reached within them cannot be reached by keyboard.
+MOST_TABS = 250
+
+
+def focused(page: Page) -> dict[str, str]:
+    """What has the focus: its tag, id, role, class and text (as a screen reader starts)."""
+    return page.evaluate(
+        """() => { const e = document.activeElement; return {
+            tag: e.tagName.toLowerCase(), id: e.id, role: e.getAttribute('role') || '',
+            cls: e.className || '', text: (e.innerText || e.value || '').trim() }; }"""
+    )
+
+
+def tab_to(page: Page, text: str) -> None:
+    """Press Tab until the control whose text starts with ``text`` has the focus."""
+    for _ in range(MOST_TABS):
+        page.keyboard.press("Tab")
+        if focused(page)["text"].startswith(text):
+            return
+    raise AssertionError(f"{text!r} cannot be reached with the Tab key on {page.url}")
+
+
+def press_and_wait(page: Page, key: str = "Enter") -> None:
+    with page.expect_navigation():
+        page.keyboard.press(key)
+    page.wait_for_load_state("load")
+
+
+def skip_link_leads_to_the_main_content(page: Page) -> None:
+    page.keyboard.press("Tab")
+    assert focused(page)["text"] == "Skip to main content", page.url
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "main-content", page.url
+
+
+def refused_form_leads_to_its_fields(page: Page) -> list[str]:
+    """On a form page shown again with errors: the title says so, the error summary has the
+    focus, and each of its links leads to a field; the ids of the fields, in order."""
+    assert page.title().startswith("Error: "), page.title()
+    assert "govuk-error-summary" in focused(page)["cls"], (page.url, focused(page))
+    targets = page.locator(".govuk-error-summary a").evaluate_all(
+        "links => links.map(a => a.hash.slice(1))"
+    )
+    for target in targets:
+        field = page.locator(f"[id='{target}']")
+        expect(field).to_have_count(1)
+        assert field.evaluate("f => f.tagName") in ("INPUT", "SELECT", "TEXTAREA"), target
+    return targets
+
+
+def outcome_is_read_out(page: Page, words: str) -> None:
+    now = focused(page)
+    assert now["role"] == "alert", (page.url, now)
+    assert words in now["text"], (page.url, now)
+
+
+def test_a_case_officer_records_an_incident_with_a_mistake_and_shares_the_case(
+    live_server, demo_app, page: Page
+) -> None:
+    url = live_server.url
+    case_id, reference, email = _journey_case(demo_app)
+    _sign_in(page, url, email)
+    page.goto(f"{url}/cases/{case_id}")
+    assert page.title() == f"Case {reference} – ASB partnership hub"
+    skip_link_leads_to_the_main_content(page)
+
+    tab_to(page, "Add an incident")
+    press_and_wait(page)
+    skip_link_leads_to_the_main_content(page)
+    tab_to(page, "Add incident")
+    press_and_wait(page)  # nothing typed: refused
+    assert refused_form_leads_to_its_fields(page) == ["occurred_at-day", "description"]
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the first error, to its field
+    assert focused(page)["id"] == "occurred_at-day"
+    for part in ("3", "11", "2026", "21", "30"):
+        page.keyboard.type(part)
+        page.keyboard.press("Tab")
+    assert focused(page)["id"] == "description"
+    page.keyboard.type("Shouting on the landing and a door kicked")
+    tab_to(page, "Add incident")
+    press_and_wait(page)
+    outcome_is_read_out(page, "Incident added")
+
+    tab_to(page, "Share this case")
+    press_and_wait(page)
+    tab_to(page, "Share case")
+    press_and_wait(page)
+    assert refused_form_leads_to_its_fields(page)[0] == "agency"
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "agency"
+    page.select_option("#agency", label="Northshire Police")
+    page.keyboard.press("Tab")
+    assert focused(page)["id"] == "protocol_purpose"
+    page.keyboard.press("ArrowDown")  # the one protocol and purpose the police may have
+    tab_to(page, "Share case")
+    press_and_wait(page)
+    outcome_is_read_out(page, "Case shared")
