@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-from tests.fixtures.demo import demo_client, open_cases
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
 from tests.hub.test_changed_meanwhile import _open
 
 
@@ -32,3 +33,29 @@ def test_what_a_saved_form_says_it_did_is_read_out_even_when_it_changed_nothing(
     roles = _banner_roles(saved.get_data(as_text=True))
     said = next(words for words in roles if words.startswith("Nothing changed"))
     assert roles[said] == "alert"
+
+
+def _tables_without_a_caption(page: str) -> list[str]:
+    """Each table on the page that is neither captioned nor labelled, by its first header."""
+    tables = re.findall(r"<table\b([^>]*)>(.*?)</table>", page, re.S)
+    return [
+        re.sub(r"<[^>]+>|\s+", " ", (re.findall(r"<th\b.*?</th>", body, re.S) or [""])[0]).strip()
+        for attributes, body in tables
+        if "aria-label" not in attributes and not body.lstrip().startswith("<caption")
+    ]
+
+
+def test_each_table_a_case_officer_and_a_manager_read_says_what_it_lists(
+    demo_hub, demo_session
+) -> None:
+    # A screen reader names a table by its caption as the user moves into it, and lists the
+    # page's tables by it (WCAG 1.3.1).
+    case = next(c for c in open_cases(demo_session, "larkmoor-ha") if c.actions)
+    share_demo_case(demo_session, case, "northshire-police")
+    manager = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.MANAGER))
+    uncaptioned = {}
+    for path in (f"/cases/{case.id}", "/protocols", "/protocols/1", "/locks", "/emergency/reviews"):
+        page = manager.get(path)
+        assert page.status_code == 200, path
+        uncaptioned[path] = _tables_without_a_caption(page.get_data(as_text=True))
+    assert {path: tables for path, tables in uncaptioned.items() if tables} == {}
