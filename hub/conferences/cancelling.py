@@ -87,7 +87,7 @@ def cancel(conference_id: int) -> Response | tuple[str, int]:
         )
     return render_template(
         "conferences/cancel.html",
-        title="Cancel this conference",
+        title=f"Cancel the conference on case {conference.case.reference}",
         form=form,
         conference=conference,
         fixed=fixed,

@@ -199,7 +199,7 @@ def change(conference_id: int) -> Response | tuple[str, int]:
         conference_changes.refuse_input(db(), actor, conference_id, list(form.errors))
     return render_template(
         "conferences/change.html",
-        title="Change this conference",
+        title=f"Change the conference on case {conference.case.reference}",
         form=form,
         conference=conference,
         fixed=fixed,

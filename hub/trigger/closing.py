@@ -72,7 +72,8 @@ def _close(
     erased, decided meanwhile) is said on the application's page; a form opened before the
     application moved on is shown again, saying so, with the stamp of the application now.
     A form refused for its own checks (a date not whole, a note too long) is recorded as a
-    refused ``refused_as`` naming its fields, never what was typed."""
+    refused ``refused_as`` naming its fields, never what was typed. The page's ``title``
+    names the application by its ``{reference}``."""
     application = _closable(application_id)
     opened.carry(application.stamp if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -96,7 +97,10 @@ def _close(
     if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
         refuse_input(form, refused_as, application_id)
     return render_template(
-        template, title=title, form=form, application=application
+        template,
+        title=title.format(reference=application.reference),
+        form=form,
+        application=application,
     ), 400 if request.method == "POST" else 200
 
 
@@ -117,7 +121,7 @@ def withdrawn(application_id: int) -> Response | tuple[str, int]:
             opened=opened.sent(),
         ),
         template="trigger/withdrawn.html",
-        title="Record that the applicant withdrew the application",
+        title="Record that the applicant withdrew application {reference}",
         done="Recorded as withdrawn by the applicant. Nothing more is sent or asked about it.",
         refused_as=acts.Action.TRIGGER_WITHDRAW,
     )
@@ -139,7 +143,7 @@ def duplicate(application_id: int) -> Response | tuple[str, int]:
             opened=opened.sent(),
         ),
         template="trigger/duplicate.html",
-        title="Record that the application is a duplicate",
+        title="Record that application {reference} is a duplicate",
         done="Recorded as a duplicate. Nothing more is sent or asked about it.",
         refused_as=acts.Action.TRIGGER_DUPLICATE,
     )

@@ -3,9 +3,13 @@ it (the keyboard walks themselves are in tests/browser/test_keyboard_journeys.py
 
 from __future__ import annotations
 
+import html
 import re
 
-from sharing.vocabulary import Role
+from sqlalchemy import select
+
+from sharing.models import Conference, TriggerApplication, User
+from sharing.vocabulary import ConferenceStatus, Role
 from tests.fixtures.demo import demo_client, demo_user, open_cases, share_demo_case
 from tests.hub.test_changed_meanwhile import _open
 
@@ -59,3 +63,38 @@ def test_each_table_a_case_officer_and_a_manager_read_says_what_it_lists(
         assert page.status_code == 200, path
         uncaptioned[path] = _tables_without_a_caption(page.get_data(as_text=True))
     assert {path: tables for path, tables in uncaptioned.items() if tables} == {}
+
+
+def _title(response) -> str:
+    assert response.status_code == 200, response.status_code
+    found = re.search(r"<title>(.*?)</title>", response.get_data(as_text=True), re.S)
+    return html.unescape(found[1].strip()) if found else ""
+
+
+def test_a_chair_and_a_trigger_lead_tell_their_forms_apart_by_the_title(
+    demo_hub, demo_session
+) -> None:
+    # The title is what a screen reader says first and what names a browser tab: two
+    # conferences' forms, or two applications', each say which (WCAG 2.4.2).
+    titles = []
+    for conference in demo_session.scalars(
+        select(Conference).where(Conference.status == ConferenceStatus.PLANNED).limit(2)
+    ):
+        chair = demo_client(demo_hub, demo_session.get(User, conference.chair_id))
+        for form in ("change", "cancel"):
+            title = _title(chair.get(f"/conferences/{conference.id}/{form}"))
+            assert f"case {conference.case.reference} –" in title, title
+            titles.append(title)
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+    applications = [
+        a
+        for a in demo_session.scalars(select(TriggerApplication).order_by(TriggerApplication.id))
+        if lead.get(f"/trigger/{a.id}/withdrawn").status_code == 200
+    ][:2]
+    for application in applications:
+        for form in ("withdrawn", "duplicate"):
+            title = _title(lead.get(f"/trigger/{application.id}/{form}"))
+            assert application.reference in title, title
+            titles.append(title)
+    assert len(titles) == 8
+    assert len(set(titles)) == len(titles), titles
