@@ -7,9 +7,12 @@ banner on the page it returns to, taking the focus so that it is read out (4.1.3
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
+from sharing import clock
+from sharing.demo import DEMO_ACCOUNTS
 from tests.browser.test_accessibility import _sign_in
 from tests.browser.test_casework_journey import _journey_case
 
@@ -115,3 +118,55 @@ def test_a_case_officer_records_an_incident_with_a_mistake_and_shares_the_case(
     tab_to(page, "Share case")
     press_and_wait(page)
     outcome_is_read_out(page, "Case shared")
+
+
+#: The walks of the other roles, each a page signed in as them and, on a form, the button
+#: that sends it empty: a lock request to decide (a manager), a case shared with a partner
+#: viewer, a conference convened and a partnership meeting set up (a chair), an application
+#: recorded for the Community Trigger (its lead).
+WALKS = [
+    ("helen.marchetti@larkmoor-ha.example", "/people", None),
+    ("helen.marchetti@larkmoor-ha.example", "/locks", None),
+    ("deborah.quayle@northshire-council.example", "/shared", None),
+    ("martin.oyelaran@northshire-council.example", "/conferences", None),
+    ("martin.oyelaran@northshire-council.example", "/meetings/new", "Set up the meeting"),
+    ("claire.denholm@northshire-council.example", "/trigger/new", "Record the application"),
+]
+
+
+def test_a_manager_a_partner_a_chair_and_a_trigger_lead_walk_their_pages_by_keyboard(
+    live_server, page: Page
+) -> None:
+    url, signed_in, titles = live_server.url, None, set()
+    for email, path, button in WALKS:
+        if email != signed_in:
+            _sign_in_as(page, url, email)
+            signed_in = email
+        page.goto(url + path)
+        skip_link_leads_to_the_main_content(page)
+        assert page.title().endswith(" – ASB partnership hub"), page.title()
+        titles.add(page.title())
+        if button:
+            tab_to(page, button)
+            press_and_wait(page)
+            assert refused_form_leads_to_its_fields(page), path
+            page.keyboard.press("Tab")
+            page.keyboard.press("Enter")
+            assert focused(page)["tag"] in ("input", "select", "textarea"), (path, focused(page))
+        else:  # its first link in a table opens by Enter, titled after what it opens
+            first = page.locator("main table a").first.inner_text()
+            tab_to(page, first)
+            press_and_wait(page)
+            skip_link_leads_to_the_main_content(page)
+            titles.add(page.title())
+    assert len(titles) == 2 * len(WALKS) - 2, titles  # each page's title its own
+
+
+def _sign_in_as(page: Page, url: str, email: str) -> None:
+    account = next(a for a in DEMO_ACCOUNTS if a.email == email)
+    page.context.clear_cookies()
+    _sign_in(page, url, email)
+    if account.totp_secret:
+        page.get_by_label("Security code").fill(pyotp.TOTP(account.totp_secret).at(clock.now()))
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello,")
