@@ -63,6 +63,7 @@ def test_anyone_reads_the_accessibility_statement_in_the_partnerships_own_words(
         "How we tested this website",
         "26 October 2026",
         "axe-core",
+        "with the keyboard alone",
     ):
         assert words in text
 
