@@ -143,6 +143,8 @@ def test_a_manager_a_partner_a_chair_and_a_trigger_lead_walk_their_pages_by_keyb
             _sign_in_as(page, url, email)
             signed_in = email
         page.goto(url + path)
+        header_shows_its_focus(page)
+        page.goto(url + path)
         skip_link_leads_to_the_main_content(page)
         assert page.title().endswith(" – ASB partnership hub"), page.title()
         titles.add(page.title())
@@ -160,6 +162,23 @@ def test_a_manager_a_partner_a_chair_and_a_trigger_lead_walk_their_pages_by_keyb
             skip_link_leads_to_the_main_content(page)
             titles.add(page.title())
     assert len(titles) == 2 * len(WALKS) - 2, titles  # each page's title its own
+
+
+#: GOV.UK's focus colour, which every control of the hub shows when focused, in its outline,
+#: background or underline: the browser's own ring can be faint on the header's blue.
+FOCUS_YELLOW = "rgb(255, 221, 0)"
+
+
+def header_shows_its_focus(page: Page) -> None:
+    """The skip link, the service's name, Sign out and the menu each show GOV.UK's focus."""
+    page.evaluate("window.scrollTo(0, 0); document.activeElement.blur()")
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        style = page.evaluate(
+            """() => { const s = getComputedStyle(document.activeElement);
+                return [s.outlineColor, s.backgroundColor, s.boxShadow].join(' ') }"""
+        )
+        assert FOCUS_YELLOW in style, (focused(page)["text"], style)
 
 
 def _sign_in_as(page: Page, url: str, email: str) -> None:
