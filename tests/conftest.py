@@ -9,8 +9,19 @@ import os
 import threading
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests import sampling
+
+# Property-based tests assert what holds, never how fast (the suite has no timed tests):
+# Hypothesis's own limits on an example's time and on generating inputs failed them when
+# other work loaded the machine, whatever the property.
+settings.register_profile(
+    "hub",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("hub")
 
 pytest_plugins = [
     "tests.fixtures.databases",
