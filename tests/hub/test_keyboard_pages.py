@@ -98,3 +98,20 @@ def test_a_chair_and_a_trigger_lead_tell_their_forms_apart_by_the_title(
             titles.append(title)
     assert len(titles) == 8
     assert len(set(titles)) == len(titles), titles
+
+
+def test_two_messages_on_one_page_are_each_named_by_their_own_title(demo_hub, demo_session) -> None:
+    # A banner is named by its title (aria-labelledby): two banners with one id would both
+    # be read with the first's title, and the page's ids would not be unique (WCAG 4.1.1).
+    case = open_cases(demo_session, "northshire-homes")[0]
+    officer = demo_client(demo_hub, case.officer)
+    with officer.session_transaction() as cookie:
+        cookie["_flashes"] = [("success", "Incident added"), ("info", "Nothing changed")]
+    page = officer.get("/account").get_data(as_text=True)
+    named_by = re.findall(
+        r'class="govuk-notification-banner[^"]*"[^>]*aria-labelledby="([^"]+)"', page
+    )
+    titles = re.findall(r'class="govuk-notification-banner__title" id="([^"]+)"', page)
+    assert len(named_by) == 2
+    assert named_by == titles
+    assert len(set(titles)) == 2
