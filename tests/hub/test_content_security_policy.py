@@ -48,3 +48,14 @@ def test_a_form_sent_without_its_security_token_runs_the_hubs_scripts(app: Flask
     response = app.test_client().post("/sign-in", data={"email": "a@b.example", "password": "x"})
     assert response.status_code == 400
     _scripts_run(response)
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/no-such-page", "/apply"])
+def test_a_page_names_its_own_icon_in_a_form_its_policy_allows(app: Flask, path: str) -> None:
+    # Without an icon of its own a browser asks for /favicon.ico beside every page, and the
+    # hub logs a 404 each time; the icon is inline, an image the policy allows (data:).
+    response = app.test_client().get(path)
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', response.get_data(as_text=True))
+    assert icon, path
+    assert icon.group(1).startswith("data:image/svg+xml,")
+    assert "img-src 'self' data:" in response.headers["Content-Security-Policy"]
