@@ -209,7 +209,8 @@ def _ended_message(ended: SessionEnd) -> str:
     if ended is SessionEnd.IDLE:
         minutes = current_app.config["HUB_SETTINGS"].session_idle_minutes
         return (
-            f"You were signed out because you had not used the hub for {minutes} minutes. "
+            f"You were signed out because you had not used the hub for {minutes} "
+            f"minute{'' if minutes == 1 else 's'}. "
             "Nothing you were submitting was saved. Sign in again."
         )
     return f"{ended.label} Nothing you were submitting was saved. Sign in again."

@@ -160,5 +160,9 @@ def test_a_short_idle_limit_warns_halfway_and_a_request_before_it_always_counts(
         for seconds in (40, 80, 120):  # each within the minute of the one before
             with clock.pinned(start + timedelta(seconds=seconds)):
                 assert client.get("/").status_code == 200, seconds
+        with clock.pinned(start + timedelta(seconds=190)):
+            assert client.get("/").status_code == 302
+            said = client.get("/sign-in").get_data(as_text=True)
+        assert "had not used the hub for 1 minute. " in said
     finally:
         short.extensions["hub.engine"].dispose()
