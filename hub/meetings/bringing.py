@@ -20,7 +20,7 @@ from sharing.access.decide import Act
 from sharing.cases.case_forms import CaseHeading, case_heading
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.meetings import conferences, series
+from sharing.meetings import bringing_cases, conferences
 from sharing.models import Conference
 from sharing.trigger import asked, not_brought
 
@@ -42,9 +42,9 @@ class BringForm(HubForm):
 def bring(case_id: int) -> Response | tuple[str, int]:
     authorised, case = _to_bring(case_id)
     area_id = authorised.case.agency.area_id
-    sittings = series.sittings_to_bring(db(), area_id, case_id=case_id)
+    sittings = bringing_cases.sittings_to_bring(db(), area_id, case_id=case_id)
     offered = {s.id for s in sittings}
-    already = [s for s in series.sittings_to_bring(db(), area_id) if s.id not in offered]
+    already = [s for s in bringing_cases.sittings_to_bring(db(), area_id) if s.id not in offered]
     form = BringForm()
     form.sitting.choices = [("", "Choose a sitting")] + [
         (str(s.id), f"{s.series.name}: {uk_datetime(s.starts_at)}") for s in sittings
@@ -58,7 +58,7 @@ def bring(case_id: int) -> Response | tuple[str, int]:
     recorded = False
     if form.validate_on_submit():
         try:
-            conference = series.bring_case(
+            conference = bringing_cases.bring_case(
                 db(),
                 authorised,
                 whole_number(form.sitting.data),
@@ -115,7 +115,7 @@ def _to_bring(case_id: int) -> tuple[AuthorisedCase, CaseHeading]:
 def _left_out(conference: Conference) -> str:
     """Who of the meeting's standing members is not expected at the case's conference,
     and why (said to the officer who brought it)."""
-    left_out = series.members_left_out(
+    left_out = bringing_cases.members_left_out(
         db(), conference.sitting.series, conference.protocol, conference.case
     )
     if not left_out:

@@ -18,11 +18,13 @@ from sharing.cases.actions import ActionInput
 from sharing.demo.steps import PURPOSE, SHARE_DAYS, at, at_hour, staff_with, weekday
 from sharing.meetings import (
     agenda_changes,
+    bringing_cases,
     conference_actions,
     conference_attendance,
     minutes,
     series,
     sitting_apologies,
+    sitting_dates,
 )
 from sharing.models import Case, Conference
 from sharing.vocabulary import ActionKind, Attendance, Role
@@ -110,7 +112,7 @@ def problem_solving_group(
         )
     with at(at_hour(today - timedelta(days=20), 9)) as now:
         following = series.schedule(
-            session, organiser, group.id, series.next_sitting(group, after=now), now=now
+            session, organiser, group.id, sitting_dates.next_sitting(group, after=now), now=now
         )
     for case in to_come:
         if case is not None:
@@ -140,7 +142,7 @@ def _bring(
 ) -> Conference:
     officer = Actor.of(case.officer)
     with at(moment) as now:
-        return series.bring_case(
+        return bringing_cases.bring_case(
             session,
             authorise(session, officer, case.id, Act.CONVENE),
             sitting_id,

@@ -33,7 +33,7 @@ from sharing.cases import locks
 from sharing.demo.names import Resident
 from sharing.demo.plan import CasePlan
 from sharing.demo.steps import notices_went, staff_with
-from sharing.meetings import series
+from sharing.meetings import bringing_cases, series
 from sharing.models import (
     Agency,
     Case,
@@ -392,7 +392,7 @@ def _reviewed(
         if request.locked or case is None or case.status is not CaseStatus.ACTIVE:
             continue  # a locked case's lock members decide for themselves
         with clock.pinned(_at(calendar.add(decided, 2), 11)) as now:
-            series.bring_case(
+            bringing_cases.bring_case(
                 session,
                 authorise(session, Actor.of(case.officer), case.id, Act.CONVENE),
                 sitting.id,

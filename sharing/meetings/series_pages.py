@@ -22,6 +22,7 @@ from sharing.meetings import (
     series,
     series_changes,
     sitting_chairs,
+    sitting_dates,
     sittings,
 )
 from sharing.models import Action, Agency, Conference, MeetingSeries, MeetingSitting
@@ -230,7 +231,7 @@ def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
         past=[r for r in rows if r.starts_at < now][::-1],
         may_schedule=series.may_schedule(actor, meeting),
         may_change=series_changes.may_change(actor, meeting),
-        proposed=series.next_sitting(meeting, after=now),
+        proposed=sitting_dates.next_sitting(meeting, after=now),
     )
 
 

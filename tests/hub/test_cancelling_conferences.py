@@ -22,7 +22,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.erasure import erase_case
-from sharing.meetings import series
+from sharing.meetings import bringing_cases, series
 from sharing.models import AuditEntry, Case, Conference, MeetingSeries, Notice, User
 from sharing.vocabulary import (
     CaseStatus,
@@ -193,7 +193,7 @@ def _on_a_sitting(session: Session) -> Conference:
         .order_by(Case.id)
     )
     officer = Actor.of(session.get(User, case.officer_id))
-    conference = series.bring_case(
+    conference = bringing_cases.bring_case(
         session,
         authorise(session, officer, case.id, Act.CONVENE),
         sitting.id,

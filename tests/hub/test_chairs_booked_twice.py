@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise, decision_on
 from sharing.access.decide import Act, Actor
-from sharing.meetings import conference_cancelling, series
+from sharing.meetings import bringing_cases, conference_cancelling, series
 from sharing.models import AuditEntry, Case, Conference, MeetingSeries, User
 from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.demo import demo_client, demo_user, free_for_chair
@@ -190,7 +190,7 @@ def test_a_conference_during_a_sitting_its_chair_chairs_is_refused_but_one_broug
     # Brought to the sitting, the case's conference takes its time and chair: no clash,
     # and a second case brought to it neither.
     for case in (first, second):
-        brought = series.bring_case(
+        brought = bringing_cases.bring_case(
             demo_session,
             authorise(demo_session, Actor.of(officer_user), case.id, Act.CONVENE),
             sitting.id,

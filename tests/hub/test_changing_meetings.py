@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import accounts, clock
-from sharing.meetings import series
+from sharing.meetings import sitting_dates
 from sharing.models import (
     Agency,
     Area,
@@ -320,7 +320,7 @@ def test_a_new_cadence_changes_the_sitting_proposed_not_those_scheduled(
     assert response.status_code == 302, response.get_data(as_text=True)
     group = _group(demo_session)
     assert [s.starts_at for s in group.sittings] == starts
-    assert series.next_sitting(group, after=clock.now()) == starts[-1] + timedelta(days=7)
+    assert sitting_dates.next_sitting(group, after=clock.now()) == starts[-1] + timedelta(days=7)
     assert "Civic Centre, room 4" not in {s.place for s in group.sittings}
     entry = _entries(demo_session, "meeting.change")[-1]
     assert entry.basis == "changed cadence, place"

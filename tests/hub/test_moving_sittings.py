@@ -22,7 +22,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.errors import InputError
-from sharing.meetings import series, sitting_clashes, sittings
+from sharing.meetings import bringing_cases, series, sitting_clashes, sittings
 from sharing.models import (
     AuditEntry,
     Case,
@@ -281,7 +281,7 @@ def test_the_chair_cancels_a_sitting_and_its_conferences_are_cancelled_their_sha
     # The meeting's page marks it; no case can be brought to it; nothing sits on it twice.
     meeting = chair.get(f"/meetings/{sitting.series_id}").get_data(as_text=True)
     assert "Cancelled" in meeting
-    assert sitting.id not in {s.id for s in series.sittings_to_bring(demo_session, 1)}
+    assert sitting.id not in {s.id for s in bringing_cases.sittings_to_bring(demo_session, 1)}
     cancelled_before = len(_entries(demo_session, "meeting.cancel"))
     again = chair.post(path, data={"csrf_token": csrf_token(chair, path), "reason": "venue"})
     assert again.status_code == 400
@@ -470,7 +470,7 @@ def test_a_chair_who_reads_their_own_agencys_case_through_the_conference_stops_w
         .order_by(Case.id)
     ).first()
     officer = Actor.of(demo_session.get(User, case.officer_id))
-    conference = series.bring_case(
+    conference = bringing_cases.bring_case(
         demo_session,
         authorise(demo_session, officer, case.id, Act.CONVENE),
         sitting.id,

@@ -23,7 +23,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.erasure import erase_case
 from sharing.errors import InputError
-from sharing.meetings import conference_listing, series
+from sharing.meetings import bringing_cases, conference_listing, series, sitting_dates
 from sharing.models import (
     Action,
     AuditEntry,
@@ -210,7 +210,7 @@ def test_the_chair_schedules_the_sitting_the_cadence_proposes_and_others_may_not
     group = _group(demo_session)
     chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
     form = chair.get(f"/meetings/{group.id}/sittings/new").get_data(as_text=True)
-    proposed = series.next_sitting(group).astimezone(UK)
+    proposed = sitting_dates.next_sitting(group).astimezone(UK)
     assert f'value="{proposed.day}"' in form
     assert f'value="{proposed:%M}"' in form
     sittings = len(group.sittings)
@@ -393,7 +393,7 @@ def test_a_past_sitting_shows_its_agreed_minutes_and_cannot_take_a_case(
         (999_999, "Select a sitting of one of the partnership"),
     ):
         with pytest.raises(InputError, match=message):
-            series.bring_case(demo_session, authorised, sitting_id, QUESTION, share_days=28)
+            bringing_cases.bring_case(demo_session, authorised, sitting_id, QUESTION, share_days=28)
     demo_session.rollback()
     demo_session.expire_all()
     assert demo_session.scalar(select(func.count()).select_from(Conference)) == before
@@ -438,7 +438,9 @@ def _series(cadence: Cadence, last: datetime) -> MeetingSeries:
 )
 def test_the_next_sitting_follows_the_cadence(cadence, last, expected) -> None:
     after = datetime(2026, 1, 1, tzinfo=UTC)
-    assert series.next_sitting(_series(cadence, last), after=after) == expected.replace(tzinfo=UTC)
+    assert sitting_dates.next_sitting(_series(cadence, last), after=after) == expected.replace(
+        tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize(
@@ -460,14 +462,14 @@ def test_the_next_sitting_keeps_its_uk_time_across_the_clocks_changing(
         cadence=cadence,
         sittings=[MeetingSitting(starts_at=last.replace(tzinfo=UK).astimezone(UTC))],
     )
-    proposed = series.next_sitting(group, after=datetime(2026, 1, 1, tzinfo=UTC))
+    proposed = sitting_dates.next_sitting(group, after=datetime(2026, 1, 1, tzinfo=UTC))
     assert proposed.astimezone(UK).replace(tzinfo=None) == expected
 
 
 def test_the_next_sitting_is_after_today_when_sittings_were_missed() -> None:
     group = _series(Cadence.WEEKLY, datetime(2027, 1, 5, 10))
     after = datetime(2027, 2, 1, tzinfo=UTC)
-    assert series.next_sitting(group, after=after) == datetime(2027, 2, 2, 10, tzinfo=UTC)
+    assert sitting_dates.next_sitting(group, after=after) == datetime(2027, 2, 2, 10, tzinfo=UTC)
 
 
 def test_demo_group_sits_with_cases_of_two_landlords(demo_session: Session) -> None:
@@ -484,7 +486,9 @@ def test_a_case_brought_is_on_the_sittings_agenda_at_once_in_the_same_session(
     agenda_before = list(sitting.conferences)  # the agenda, loaded before the case comes
     case = _homes_case(demo_session, sitting)
     authorised = authorise(demo_session, Actor.of(case.officer), case.id, Act.CONVENE)
-    conference = series.bring_case(demo_session, authorised, sitting.id, QUESTION, share_days=28)
+    conference = bringing_cases.bring_case(
+        demo_session, authorised, sitting.id, QUESTION, share_days=28
+    )
     assert sitting.conferences == [*agenda_before, conference]
     demo_session.rollback()
 

@@ -17,7 +17,7 @@ from hub.notices import compose, topic
 from hub.templating import UK, uk_datetime
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.meetings import series, sittings
+from sharing.meetings import series, sitting_dates, sittings
 from sharing.models import Area, Conference, MeetingSeries, MeetingSitting, Notice, User
 from sharing.vocabulary import Cadence, NoticeKind, Role
 from tests.fixtures.demo import demo_client
@@ -56,10 +56,10 @@ def test_the_next_sitting_counts_from_the_last_sitting_not_cancelled() -> None:
         (datetime(2027, 2, 9, 10, tzinfo=UTC), True),
     )
     after = datetime(2027, 1, 20, tzinfo=UTC)
-    assert series.next_sitting(group, after=after) == datetime(2027, 2, 9, 10, tzinfo=UTC)
+    assert sitting_dates.next_sitting(group, after=after) == datetime(2027, 2, 9, 10, tzinfo=UTC)
     # Once February's day has passed, March's.
     after = datetime(2027, 2, 10, tzinfo=UTC)
-    assert series.next_sitting(group, after=after) == datetime(2027, 3, 9, 10, tzinfo=UTC)
+    assert sitting_dates.next_sitting(group, after=after) == datetime(2027, 3, 9, 10, tzinfo=UTC)
 
 
 def test_a_sitting_held_after_a_cancelled_one_is_counted_from() -> None:
@@ -70,7 +70,7 @@ def test_a_sitting_held_after_a_cancelled_one_is_counted_from() -> None:
         (datetime(2027, 1, 19, 10, tzinfo=UTC), True),
     )
     after = datetime(2027, 1, 1, tzinfo=UTC)
-    assert series.next_sitting(group, after=after) == datetime(2027, 1, 19, 10, tzinfo=UTC)
+    assert sitting_dates.next_sitting(group, after=after) == datetime(2027, 1, 19, 10, tzinfo=UTC)
 
 
 def test_with_every_sitting_cancelled_the_cadence_starts_again_from_the_first() -> None:
@@ -80,9 +80,9 @@ def test_with_every_sitting_cancelled_the_cadence_starts_again_from_the_first() 
         (datetime(2027, 1, 19, 10, tzinfo=UTC), True),
     )
     after = datetime(2027, 1, 1, tzinfo=UTC)
-    assert series.next_sitting(group, after=after) == datetime(2027, 1, 5, 10, tzinfo=UTC)
+    assert sitting_dates.next_sitting(group, after=after) == datetime(2027, 1, 5, 10, tzinfo=UTC)
     after = datetime(2027, 1, 6, tzinfo=UTC)
-    assert series.next_sitting(group, after=after) == datetime(2027, 1, 19, 10, tzinfo=UTC)
+    assert sitting_dates.next_sitting(group, after=after) == datetime(2027, 1, 19, 10, tzinfo=UTC)
 
 
 def _cancelled(demo_hub, session: Session, note: str) -> Conference:

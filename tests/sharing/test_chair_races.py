@@ -19,7 +19,14 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.crypto.keys import LocalKeyring
 from sharing.errors import InputError, NotAllowed
-from sharing.meetings import conference_changes, conferences, minutes, series, series_changes
+from sharing.meetings import (
+    bringing_cases,
+    conference_changes,
+    conferences,
+    minutes,
+    series,
+    series_changes,
+)
 from sharing.models import (
     Agency,
     Conference,
@@ -256,7 +263,7 @@ def test_a_case_brought_as_the_chair_changes_is_chaired_by_the_new_chair(
         case_id, new_chair_id = case.id, new_chair.id
 
     def bring(session: Session) -> None:
-        series.bring_case(
+        bringing_cases.bring_case(
             session,
             authorise(session, officer, case_id, Act.CONVENE),
             sitting_id,

@@ -21,12 +21,14 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto.keys import LocalKeyring
 from sharing.meetings import (
+    bringing_cases,
     conference_cancelling,
     conference_changes,
     conferences,
     minutes,
     series,
     sitting_clashes,
+    sitting_dates,
     sittings,
 )
 from sharing.models import Conference, MeetingSeries, MeetingSitting, MinuteItem, Notice, User
@@ -60,7 +62,7 @@ def test_a_sitting_scheduled_twice_at_once_for_the_same_time_is_scheduled_once(
         manager = demo_actor(session, "northshire-csp", Role.MANAGER)
         assert series.may_schedule(manager, group)
         group_id = group.id
-        when = series.next_sitting(group) + timedelta(days=1)
+        when = sitting_dates.next_sitting(group) + timedelta(days=1)
 
     def by(actor: Actor, at: datetime) -> Step:
         def schedule(session: Session) -> None:
@@ -97,7 +99,7 @@ def test_a_case_brought_twice_at_once_to_the_same_sitting_is_on_its_agenda_once(
 
     def by(actor: Actor) -> Step:
         def bring(session: Session) -> None:
-            series.bring_case(
+            bringing_cases.bring_case(
                 session,
                 authorise(session, actor, case_id, Act.CONVENE),
                 sitting_id,
@@ -280,7 +282,7 @@ def test_a_case_brought_as_its_sitting_is_cancelled_is_refused(
         sittings.cancel(session, chair, group_id, sitting_id, "too_few")
 
     def bring(session: Session) -> None:
-        series.bring_case(
+        bringing_cases.bring_case(
             session,
             authorise(session, officer, case_id, Act.CONVENE),
             sitting_id,
@@ -373,7 +375,7 @@ def test_a_sitting_moved_to_another_place_as_a_case_is_brought_convenes_it_there
         sittings.move(session, chair, group_id, sitting_id, was, place=place)
 
     def bring(session: Session) -> None:
-        series.bring_case(
+        bringing_cases.bring_case(
             session,
             authorise(session, officer, case_id, Act.CONVENE),
             sitting_id,

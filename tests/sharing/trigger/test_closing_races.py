@@ -20,7 +20,7 @@ from sharing.access.decide import Act, Actor
 from sharing.audit import acts
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.meetings import series
+from sharing.meetings import bringing_cases
 from sharing.models import Conference, MeetingSitting, TriggerApplication, User
 from sharing.trigger import closing, review
 from sharing.vocabulary import Role
@@ -130,7 +130,7 @@ def test_a_case_brought_to_the_panel_as_its_application_is_withdrawn_is_refused(
         )
 
     def bring(session: Session) -> None:
-        series.bring_case(
+        bringing_cases.bring_case(
             session,
             authorise(session, officer, case_id, Act.CONVENE),
             sitting_id,
