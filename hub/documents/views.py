@@ -46,7 +46,7 @@ def attach(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.RECORD, "attach a file form")
     limit = _max_bytes()
     # (A request larger than the limit allows is refused before the form is read:
-    # hub.app's _upload_limit and its "file is too large" page.)
+    # hub.request_checks' upload_limit and hub.error_pages' "file is too large" page.)
     form = AttachForm()
     form.about.choices = [
         ("", "The case as a whole"),
