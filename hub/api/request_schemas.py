@@ -21,7 +21,8 @@ from sharing.cases.incidents import EARLIEST_INCIDENT
 from sharing.cases.people import MAX_OTHER_NAME_NOTE
 from sharing.cases.recording import MAX_LINE
 from sharing.formats import FORMULA, runs_as_formula
-from sharing.imports.case_rows import MAX_CELL, MAX_OTHER_NAMES, MAX_REFERENCE
+from sharing.imports.case_rows import MAX_REFERENCE
+from sharing.imports.row_cells import MAX_CELL, MAX_OTHER_NAMES
 from sharing.vocabulary import CaseCategory, Labelled, Priority, ProtectedCharacteristic, Triage
 
 

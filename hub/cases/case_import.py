@@ -10,9 +10,9 @@ from werkzeug.wrappers import Response
 from hub.cases.forms import ImportForm
 from hub.cases.views import _agency_managers_only, _first_contact_days, _review_days, bp
 from hub.database import db
-from sharing.imports import case_rows
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
+from sharing.imports.columns import COLUMNS
 
 #: The most rows a file imported through the page may have (more: ``hub import cases``):
 #: an import holds the audit log's lock while it runs (about 25 rows a second today), so
@@ -55,7 +55,7 @@ def import_cases() -> Response | tuple[str, int]:
         title="Import cases from your own system",
         form=form,
         result=result,
-        columns=case_rows.COLUMNS,
+        columns=COLUMNS,
         page_rows=PAGE_ROWS,
     ), status
 
@@ -64,7 +64,7 @@ def import_cases() -> Response | tuple[str, int]:
 def import_template() -> Response:
     """An empty file of cases to import: the heading row, every column in order."""
     _agency_managers_only()
-    heading = ",".join(column.name for column in case_rows.COLUMNS) + "\r\n"
+    heading = ",".join(column.name for column in COLUMNS) + "\r\n"
     return Response(
         heading,
         mimetype="text/csv",

@@ -1,12 +1,15 @@
 """Reading a partner system's cases from CSV, row by row, and checking each against the
-documented columns (``COLUMNS``): what an import's dry run reports, and what the import
-itself takes (``read_cases``).
+documented columns (``sharing.imports.columns``): what an import's dry run reports, and
+what the import itself takes (``read_cases``); one row given as its columns' values, as
+the API sends a case (``check_row``).
 
 The file is streamed (a row at a time, whatever its size). Each problem names the line
 its row starts on (the heading is line 1; the same as a spreadsheet's row number unless a
 cell holds a new line), its column and the reason, and
 never quotes a value that may be personal data. A problem with the file itself (not
-UTF-8, no heading, a heading missing a column) stops the reading at once.
+UTF-8, no heading, a heading missing a column) stops the reading at once. Each cell is
+checked as ``sharing.imports.row_cells`` reads it; this module makes the row's case, its
+first incident and its people of them.
 """
 
 from __future__ import annotations
@@ -15,168 +18,28 @@ import csv
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import IO, TypeVar
+from datetime import date
+from typing import IO
 
 from sharing import clock
 from sharing.cases.casework import CaseInput
 from sharing.cases.incidents import EARLIEST_INCIDENT, IncidentInput
-from sharing.cases.people import PersonInput, other_name_problems
-from sharing.formats import (
-    has_control_characters,
-    is_email_address,
-    normalise_phone,
-    normalise_postcode,
-    normalise_uprn,
-    phone_refusal,
-    runs_as_formula,
-)
-from sharing.vocabulary import (
-    CaseCategory,
-    Labelled,
-    PartyRole,
-    Priority,
-    ProtectedCharacteristic,
-    Triage,
-)
+from sharing.cases.people import PersonInput
+from sharing.formats import is_email_address, normalise_phone, normalise_uprn, phone_refusal
+from sharing.imports.columns import COLUMNS, NAMES, REQUIRED, Problem
+from sharing.imports.row_cells import RowCells
+from sharing.vocabulary import CaseCategory, PartyRole, Priority, ProtectedCharacteristic, Triage
 
-L = TypeVar("L", bound=Labelled)
-
-#: The longest text a cell may hold, and the most rows a file may have.
-MAX_CELL = 5_000
+#: The longest reference a row may give, and the most rows a file may have.
 MAX_REFERENCE = 60
 MAX_ROWS = 200_000
 NOT_UTF8 = "the file is not UTF-8 text: save it as “CSV UTF-8 (comma delimited)”"
 #: The most row problems kept for the report (the count goes on).
 MAX_PROBLEMS = 1_000
 
-
-#: The most other names a cell may give for one person.
-MAX_OTHER_NAMES = 20
-_OTHER_NAMES = (
-    ": each with what it is in brackets if you like, separated by semicolons: "
-    "Spider (nickname); Wood (surname before marriage). A name holding brackets or a "
-    "semicolon of its own cannot be given here: add it on the case once it is imported"
-)
-#: One other name of a cell: the name, then what it is in brackets if given.
-_OTHER_NAME = re.compile(r"(?P<name>[^();]*?)\s*(?:\((?P<note>[^();]*)\))?")
-#: What a row is told of an other name of a cell that is not one name with what it is in
-#: one pair of brackets after it: how to write it, and where a name that holds brackets
-#: (or a semicolon, which the cell takes for the next name) can be given whole.
-_NOT_ONE_NAME = (
-    "is not a name with what it is in brackets after it, like Spider (nickname): a name "
-    "holding brackets or a semicolon cannot be given in this column: add it on the case "
-    "once it is imported (Change their details), or send the case through the API"
-)
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    meaning: str
-    required: bool = False
-
-
-#: The documented column set, in the order a template file lists them.
-COLUMNS = (
-    Column(
-        "reference",
-        "the case's reference in your own system (up to 60 characters); unique in the file",
-        True,
-    ),
-    Column(
-        "opened_on",
-        "the day the case was opened: 2026-03-31 or 31/03/2026 (1 January 1990 or later)",
-        True,
-    ),
-    Column("category", "one of the hub's categories, by code or name (e.g. noise)", True),
-    Column("priority", "red_urgent, red_high or amber", True),
-    Column("triage", "advice_only, low_level or serious", True),
-    Column("summary", "what the problem is", True),
-    Column("officer_email", "the case officer's e-mail address in the hub (empty: yours)"),
-    Column("ward", "the ward's name, in your area"),
-    Column("address", "where the problem is"),
-    Column("postcode", "the postcode of that address"),
-    Column("uprn", "the address's Unique Property Reference Number"),
-    Column("hate_motivated", "yes or no (empty: no)"),
-    Column("protected_characteristic", "if hate motivated: e.g. race, religion, disability"),
-    Column("victim_given_names", "the victim's given names"),
-    Column("victim_family_name", "the victim's family name"),
-    Column("victim_date_of_birth", "the victim's date of birth"),
-    Column("victim_phone", "the victim's phone number"),
-    Column("victim_email", "the victim's e-mail address"),
-    Column("victim_postcode", "the victim's postcode"),
-    Column("victim_support_needs", "what support the victim needs"),
-    Column("victim_other_names", "other names the victim is also known by" + _OTHER_NAMES),
-    Column("reported_given_names", "the reported person's given names"),
-    Column("reported_family_name", "the reported person's family name"),
-    Column("reported_date_of_birth", "the reported person's date of birth"),
-    Column("reported_postcode", "the reported person's postcode"),
-    Column(
-        "reported_other_names",
-        "other names the reported person is also known by, written as for the victim",
-    ),
-    Column(
-        "incident_at",
-        "when the first incident happened: 2026-03-30 22:15 (UK time); in the hour the clocks "
-        "go back, which time it was: 2026-10-25 01:30 BST, the first, or 01:30 GMT, the second",
-        True,
-    ),
-    Column("incident_description", "what happened", True),
-    Column("incident_place", "where it happened"),
-    Column(
-        "incident_reported_on",
-        "the day it was reported to your agency (default: the day the case was opened, or the "
-        "day it happened if later)",
-    ),
-    Column(
-        "first_contact_on",
-        "for a case your system holds from before: the day your agency first contacted the "
-        "complainant about it (empty: not yet, so it is due as for a new case)",
-    ),
-    Column(
-        "last_contact_on",
-        "the day your agency was last in touch with the complainant (empty: the first contact)",
-    ),
-    Column(
-        "next_review_on",
-        "the day the case is next due for review, in the past if it is overdue (empty: its "
-        "priority's interval after the day it was opened)",
-    ),
-)
-_NAMES = frozenset(c.name for c in COLUMNS)
-_REQUIRED = tuple(c.name for c in COLUMNS if c.required)
-#: A day as 2026-03-31 or 31/03/2026 (or 1/3/2026), then, for a moment, the time.
-_DAY = r"(?:(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})|(?P<dd>\d{1,2})/(?P<mm>\d{1,2})/(?P<yy>\d{4}))"
-_DAY_ONLY = re.compile(_DAY, re.ASCII)
-#: The time may be followed by BST or GMT: which UK clocks showed it in (the night the
-#: clocks go back, 1am to 2am comes twice, first in BST and then in GMT).
-_DAY_AND_TIME = re.compile(
-    _DAY + r"[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?:\s*(?P<zone>(?i:BST|GMT)))?", re.ASCII
-)
-#: What a row is told of a time the clocks showed twice, given without which it was.
-SHOWN_TWICE = (
-    "is a time the clocks showed twice (they went back an hour at 2am that day, so 1am to "
-    "2am came twice): add BST after the time for the first, in summer time, or GMT for the "
-    "second, an hour later, like 2026-10-25 01:30 GMT"
-)
 #: The earliest day a case may have been opened: that of the earliest incident the hub
 #: records (a case opened in 1901 is a mistyped year, and would be due for review for ever).
 EARLIEST_OPENING = clock.day_of(EARLIEST_INCIDENT)
-_YES, _NO = frozenset({"yes", "y", "true", "1"}), frozenset({"no", "n", "false", "0", ""})
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a row (or the file, at line 1 or the line reached) was rejected."""
-
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.reason}"
 
 
 class FileRejected(ValueError):
@@ -299,7 +162,7 @@ def check_row(
     ``other_names``: a person's other names, each (name, what it is), by their column
     (``victim_other_names``), as a list rather than a cell, so that each is taken whole: a
     semicolon or brackets in it are its own."""
-    unknown = sorted((set(values) | set(other_names or {})) - _NAMES)
+    unknown = sorted((set(values) | set(other_names or {})) - NAMES)
     if unknown:
         return None, [Problem(1, name, "is not one of the documented columns") for name in unknown]
     heading = [c.name for c in COLUMNS]
@@ -342,7 +205,7 @@ def _heading(reader: Iterator[list[str]]) -> list[str]:
         raise FileRejected(Problem(1, "", "the file is empty: it needs a heading row")) from None
     except csv.Error as e:
         raise FileRejected(Problem(1, "", f"the file is not valid CSV ({e})")) from None
-    if _NAMES.isdisjoint(heading):
+    if NAMES.isdisjoint(heading):
         # A file without its heading: its first row is a case, not named back.
         raise FileRejected(
             Problem(1, "", "the first row is not a heading: it names none of the hub's columns")
@@ -350,181 +213,15 @@ def _heading(reader: Iterator[list[str]]) -> list[str]:
     repeated = sorted({name for name in heading if heading.count(name) > 1 and name})
     if repeated:
         raise FileRejected(Problem(1, "", f"the heading repeats {_named(repeated)}"))
-    unknown = [name for name in heading if name not in _NAMES]
+    unknown = [name for name in heading if name not in NAMES]
     if unknown:
         raise FileRejected(
             Problem(1, "", f"the heading has columns the hub does not know: {_named(unknown)}")
         )
-    missing = [name for name in _REQUIRED if name not in heading]
+    missing = [name for name in REQUIRED if name not in heading]
     if missing:
         raise FileRejected(Problem(1, "", f"the heading is missing {', '.join(missing)}"))
     return heading
-
-
-class _Cells:
-    """A row's cells by column name, checked as they are read; problems are collected."""
-
-    def __init__(
-        self,
-        line: int,
-        heading: list[str],
-        cells: list[str],
-        listed: Mapping[str, Sequence[tuple[str, str]]],
-    ) -> None:
-        self.line = line
-        self.values = dict(zip(heading, cells, strict=False))
-        #: Other names sent as lists, by column, rather than in a cell (``check_row``).
-        self.listed = listed
-        self.problems: list[Problem] = []
-        if len(cells) != len(heading):
-            self.fail("", f"the row has {len(cells)} cells where the heading has {len(heading)}")
-
-    def fail(self, column: str, reason: str) -> None:
-        self.problems.append(Problem(self.line, column, reason))
-
-    def text(self, column: str, *, required: bool = False, free: bool = True) -> str:
-        """The cell's text, trimmed. Free text may not start as a spreadsheet formula
-        does; a value with its own format (``free=False``: a phone number, a day) may
-        start with + or -, and its format is checked by the caller."""
-        raw = self.values.get(column, "")
-        value = raw.strip()
-        if required and not value:
-            self.fail(column, "is empty")
-        elif len(value) > MAX_CELL:
-            self.fail(column, f"is longer than {MAX_CELL:,} characters")
-        elif runs_as_formula(raw) if free else value.startswith("="):
-            self.fail(column, "holds a spreadsheet formula: export the values, not the formulas")
-        elif has_control_characters(value):
-            self.fail(column, "holds control characters (such as a null byte)")
-        else:
-            return value
-        return ""
-
-    def choice(self, column: str, vocabulary: type[L]) -> L | None:
-        value = self.text(column, required=True, free=False)
-        if not value:
-            return None
-        for member in vocabulary:
-            if value.lower() in (member.value, member.label.lower()):
-                return member
-        codes = ", ".join(m.value for m in vocabulary)
-        self.fail(column, f"is not one of {codes}")
-        return None
-
-    def day(
-        self, column: str, *, today: date, required: bool = False, future: bool = False
-    ) -> date | None:
-        """The cell's day, or None (and a problem) if it is not one; a day after ``today``
-        only if ``future``."""
-        value = self.text(column, required=required, free=False)
-        if not value:
-            return None
-        match = _DAY_ONLY.fullmatch(value)
-        day = _day_of(match) if match else None
-        if day is None:
-            self.fail(column, "is not a date like 2026-03-31 or 31/03/2026 (or no such day)")
-        elif day > today and not future:
-            self.fail(column, "is in the future")
-        elif day.year < 1900:
-            self.fail(column, "is before 1900")
-        else:
-            return day
-        return None
-
-    def moment(self, column: str, *, today: date) -> datetime | None:
-        value = self.text(column, required=True, free=False)
-        if not value:
-            return None
-        match = _DAY_AND_TIME.fullmatch(value)
-        day = _day_of(match) if match else None
-        hour, minute = (int(match["hour"]), int(match["minute"])) if match else (24, 0)
-        if day is None or hour > 23 or minute > 59:
-            self.fail(column, "is not a date and time like 2026-03-30 22:15 (or no such time)")
-            return None
-        if day > today:
-            self.fail(column, "is in the future")
-            return None
-        moment = clock.uk_moment(day, hour, minute)
-        zone = (match["zone"] or "").upper() if match else ""
-        if moment is None:
-            self.fail(column, "is a time the clocks skipped (they went forward at 1am that day)")
-        elif zone:
-            return self._shown_in(column, day, hour, minute, zone)
-        elif clock.shown_twice(moment):
-            self.fail(column, SHOWN_TWICE)
-        else:
-            return moment
-        return None
-
-    def _shown_in(
-        self, column: str, day: date, hour: int, minute: int, zone: str
-    ) -> datetime | None:
-        """The moment of a time written with the one UK clocks showed it in (BST or GMT)."""
-        moment = clock.uk_moment_in(day, hour, minute, zone)
-        if moment is None:
-            shown = "summer time (BST)" if zone == clock.WINTER_TIME else "winter time (GMT)"
-            self.fail(
-                column,
-                f"says {zone}, but UK clocks were on {shown} at that time: correct it, or give "
-                "the time alone",
-            )
-        return moment
-
-    def other_names(self, column: str, family: str, given: str) -> tuple[tuple[str, str], ...]:
-        """The other names in the cell (or the list sent for it), each (name, what it is),
-        as the person form takes them: each refused as the form refuses it
-        (``other_name_problems``), named by its place ("other name 2"), never by its value."""
-        typed = self.listed.get(column)
-        written = self._other_names_written(column) if typed is None else list(typed)
-        if len(written) > MAX_OTHER_NAMES:
-            self.fail(column, f"gives more than {MAX_OTHER_NAMES} other names")
-            return ()
-        numbers, names = [], []
-        for number, pair in enumerate(written, start=1):
-            if pair is None:
-                self.fail(column, f"other name {number} {_NOT_ONE_NAME}")
-            elif runs_as_formula(pair[0]) or runs_as_formula(pair[1]):
-                self.fail(column, f"other name {number} holds a spreadsheet formula")
-            else:
-                numbers.append(number)
-                names.append(pair)
-        for problem in other_name_problems(names, family, given):
-            number = numbers[int(problem.field.split("-")[1])]
-            reason = problem.message[0].lower() + problem.message[1:]
-            self.fail(column, f"other name {number}: {reason}")
-        return tuple(names)
-
-    def _other_names_written(self, column: str) -> list[tuple[str, str] | None]:
-        """Each other name of the cell as (name, what it is), or None for one that is not a
-        name with what it is in one pair of brackets after it."""
-        parts = [part.strip() for part in self.text(column).split(";") if part.strip()]
-        matches = [_OTHER_NAME.fullmatch(part) for part in parts]
-        return [(m["name"], m["note"] or "") if m else None for m in matches]
-
-    def postcode(self, column: str) -> str:
-        value = self.text(column, free=False)
-        if value and normalise_postcode(value) is None:
-            self.fail(column, "is not a UK postcode")
-            return ""
-        return value
-
-    def yes_no(self, column: str) -> bool:
-        value = self.text(column, free=False).lower()
-        if value not in _YES | _NO:
-            self.fail(column, "is not yes or no")
-        return value in _YES
-
-
-def _day_of(match: re.Match[str]) -> date | None:
-    """The day a match of ``_DAY`` names, or None if there is no such day (31 February)."""
-    if match["y"]:
-        parts = int(match["y"]), int(match["m"]), int(match["d"])
-    else:
-        parts = int(match["yy"]), int(match["mm"]), int(match["dd"])
-    try:
-        return date(*parts)
-    except ValueError:
-        return None
 
 
 def _check(
@@ -535,7 +232,7 @@ def _check(
     today: date,
     listed: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> tuple[CaseRow | None, list[Problem]]:
-    row = _Cells(line, heading, cells, listed or {})
+    row = RowCells(line, heading, cells, listed or {})
     reference = row.text("reference", required=True)
     if len(reference) > MAX_REFERENCE:
         row.fail("reference", f"is longer than {MAX_REFERENCE} characters")
@@ -615,7 +312,7 @@ def _check(
     return CaseRow(line, reference, opened_on, officer_email, case, incident), []
 
 
-def _person(row: _Cells, prefix: str, role: PartyRole, today: date) -> PersonInput | None:
+def _person(row: RowCells, prefix: str, role: PartyRole, today: date) -> PersonInput | None:
     """The victim or reported person of the row, or None if the row names nobody."""
     given, family = row.text(f"{prefix}_given_names"), row.text(f"{prefix}_family_name")
     born = row.day(f"{prefix}_date_of_birth", today=today)

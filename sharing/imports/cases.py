@@ -41,12 +41,12 @@ from sharing.imports.case_rows import (
     MAX_ROWS,
     CaseRow,
     FileRejected,
-    Problem,
     Report,
     check_file,
     check_row,
     read_cases,
 )
+from sharing.imports.columns import Problem
 from sharing.imports.matching import Linked, held_people, key_of
 from sharing.models import Agency, Case, CaseParty, Incident, Person, User, Ward
 from sharing.vocabulary import Role

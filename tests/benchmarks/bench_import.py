@@ -31,8 +31,9 @@ from sqlalchemy import func, select
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.imports.case_rows import COLUMNS, Report, read_cases
+from sharing.imports.case_rows import Report, read_cases
 from sharing.imports.cases import import_cases
+from sharing.imports.columns import COLUMNS
 from sharing.models import Agency, Case, User, Ward
 from sharing.vocabulary import Role
 from tests.benchmarks.common import demo_on_postgres, load, say

@@ -9,15 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from sharing import clock
-from sharing.imports.case_rows import (
-    COLUMNS,
-    MAX_PROBLEMS,
-    CaseRow,
-    FileRejected,
-    Problem,
-    Report,
-    read_cases,
-)
+from sharing.imports.case_rows import MAX_PROBLEMS, CaseRow, FileRejected, Report, read_cases
+from sharing.imports.columns import COLUMNS, Problem
 from sharing.vocabulary import CaseCategory, PartyRole, Priority, ProtectedCharacteristic, Triage
 
 TODAY = date(2026, 12, 2)
