@@ -6,7 +6,7 @@ from flask import current_app, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from hub import opened
-from hub.cases.forms import CloseForm, survey_form
+from hub.cases.closing_forms import CloseForm, survey_form
 from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
 from sharing.access.decide import Act

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from hub.cases.forms import EraseForm
+from hub.cases.closing_forms import EraseForm
 from hub.cases.views import bp, refuse_input
 from hub.database import db
 from hub.guard import authorised_case, forbid

@@ -1,209 +1,36 @@
-"""Forms for the case journey. Limits are the core's (``sharing.cases``), which checks again."""
+"""Forms for the case journey: opening a case, the case list's filters, an incident, an
+action, a new officer, a review, a letter, a referral and an import. A person's boxes are
+``hub.cases.person_forms``; closing, the closure survey and erasing,
+``hub.cases.closing_forms``. Limits are the core's (``sharing.cases``), which checks
+again."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from flask_wtf.file import FileField
-from wtforms import (
-    BooleanField,
-    Field,
-    FieldList,
-    Form,
-    FormField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Optional,
-    Regexp,
-    ValidationError,
-)
+from wtforms import BooleanField, FormField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
+from hub.cases.person_forms import PersonForm, real
 from hub.choice_fields import ChoiceField, ChoicesField, EnumSelectField
 from hub.date_fields import WHICH_OF_TWICE, DateInputField, asks_which, moment_said, which_refused
-from hub.forms import HubForm, TextLimit, leaf_fields
-from sharing.cases import letters, needs, people, referrals, review_checks, survey
-from sharing.cases.closing import MAX_CLOSING_NOTE
+from hub.forms import HubForm, TextLimit
+from sharing.cases import letters, referrals, review_checks
 from sharing.cases.recording import MAX_LINE, MAX_TEXT
-from sharing.cases.survey import Survey
-from sharing.formats import (
-    MAX_EMAIL,
-    has_control_characters,
-    normalise_phone,
-    normalise_postcode,
-    phone_refusal,
-)
+from sharing.formats import normalise_postcode
 from sharing.imports.case_rows import MAX_REFERENCE as MAX_IMPORTED_REFERENCE
 from sharing.vocabulary import (
     ActionKind,
-    Adjustment,
-    AgencyType,
     CaseCategory,
     CaseStatus,
-    ClosureOutcome,
-    ClosureReason,
-    ContactMethod,
-    Intervention,
     PartyRole,
     Priority,
     ProtectedCharacteristic,
     ReviewDecision,
-    Satisfaction,
-    SurveyChannel,
     Triage,
 )
-
-
-def _real(normalise: Callable[[str], str | None], message: str) -> Callable[[Any, Field], None]:
-    """A check that a box left empty or typed in a form ``normalise`` reads (a postcode,
-    a phone number); the core checks again."""
-
-    def check(form: Any, field: Field) -> None:
-        if (field.data or "").strip() and normalise(field.data) is None:
-            raise ValidationError(message)
-
-    return check
-
-
-def _real_phone(form: Any, field: Field) -> None:
-    """A phone number ``normalise_phone`` takes, or none; else why not, saying for whom
-    (filled in by ``say_whose``)."""
-    if (field.data or "").strip() and normalise_phone(field.data) is None:
-        raise ValidationError(phone_refusal(field.data, "{whom}"))
-
-
-class OtherNameForm(Form):
-    """One of the other names a person is also known by (the core checks again)."""
-
-    name = StringField("Other name", validators=[TextLimit(MAX_LINE, "{Whose} other name")])
-    note = StringField(
-        "What it is (optional)",
-        validators=[TextLimit(people.MAX_OTHER_NAME_NOTE, "What {whose} other name is")],
-    )
-
-
-#: How many empty rows of other names a person's form offers beyond those recorded.
-OTHER_NAME_ROWS = 3
-
-
-class PersonForm(Form):
-    """A person on a new case (a sub-form: its fields are named ``<section>-<field>``).
-    Its messages say whose box it is: ``{whose}`` ("the victim's"), ``{Whose}`` and
-    ``{whom}`` ("the victim") are filled in by ``say_whose``, as one form may hold two
-    people."""
-
-    given_names = StringField(
-        "First names", validators=[TextLimit(MAX_LINE, "{Whose} first names")]
-    )
-    family_name = StringField("Last name", validators=[TextLimit(MAX_LINE, "{Whose} last name")])
-    other_names = FieldList(
-        FormField(OtherNameForm, separator="-"), "Also known as", min_entries=OTHER_NAME_ROWS
-    )
-    date_of_birth = DateInputField("Date of birth", subject="{Whose} date of birth")
-    phone = StringField(
-        "Phone number",
-        validators=[
-            TextLimit(40, "{Whose} phone number"),
-            _real_phone,
-        ],
-    )
-    email = StringField(
-        "E-mail address",
-        validators=[
-            Optional(),
-            Regexp(
-                r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-                message="Enter {whose} e-mail address in the correct format, like name@example.org",
-            ),
-            TextLimit(MAX_EMAIL, "{Whose} e-mail address"),
-        ],
-    )
-    address = TextAreaField("Address", validators=[TextLimit(MAX_LINE * 3, "{Whose} address")])
-    postcode = StringField(
-        "Postcode",
-        validators=[
-            TextLimit(10, "{Whose} postcode"),
-            _real(normalise_postcode, "Enter a real postcode for {whom}, like NG1 5AB"),
-        ],
-    )
-    support_needs = TextAreaField(
-        "Vulnerability and support needs",
-        validators=[TextLimit(MAX_TEXT, "{Whose} vulnerability and support needs")],
-    )
-    contact_preferences = TextAreaField(
-        "Anything else about contacting them",
-        validators=[TextLimit(1000, "What {whose} contact preferences say")],
-    )
-    adjustments = ChoicesField(
-        "Reasonable adjustments they need",
-        choices=Adjustment.choices(),
-        message="Select the adjustments from those offered",
-    )
-    language = StringField("Language", validators=[TextLimit(needs.MAX_LINE, "{Whose} language")])
-    advocate = StringField(
-        "Advocate or supporter",
-        validators=[TextLimit(needs.MAX_LINE, "{Whose} advocate or supporter")],
-    )
-    contact_by = EnumSelectField(
-        "How they prefer to be contacted",
-        ContactMethod,
-        blank="No preference recorded",
-        message="Select how they prefer to be contacted",
-    )
-    times_to_avoid = StringField(
-        "Times to avoid", validators=[TextLimit(needs.MAX_LINE, "{Whose} times to avoid")]
-    )
-    no_home_visits = BooleanField("No home visits")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.number_other_names()
-
-    def number_other_names(self, recorded: int = 0) -> None:
-        """Offer a row for each of the ``recorded`` other names and ``OTHER_NAME_ROWS``
-        empty ones beyond them, each row's boxes numbered ("Other name 2")."""
-        while len(self.other_names.entries) < recorded + OTHER_NAME_ROWS:
-            self.other_names.append_entry()
-        for number, entry in enumerate(self.other_names.entries, start=1):
-            entry.form.name.label.text = f"Other name {number}"
-            entry.form.note.label.text = f"What other name {number} is (optional)"
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        """Each box's own checks, and the other names' together (a note without its
-        name, one the same as their name or given twice), every problem at its box."""
-        valid = super().validate(extra_validators)
-        problems = people.other_name_problems(
-            self.typed_other_names(), self.family_name.data or "", self.given_names.data or ""
-        )
-        for problem in problems:
-            _, index, box = problem.field.split("-")
-            field = self.other_names.entries[int(index)].form[box]
-            # Its own check (or the form's, for control characters) says what is wrong.
-            if not field.errors and not has_control_characters(field.data or ""):
-                field.errors = [*field.errors, problem.message]
-                valid = False
-        return valid
-
-    def typed_other_names(self) -> list[tuple[str, str]]:
-        """The other names as typed, each (name, what it is)."""
-        return [(e.form.name.data or "", e.form.note.data or "") for e in self.other_names]
-
-    def say_whose(self, person: str) -> None:
-        """Name ``person`` ("the victim") in the messages of this person's boxes."""
-        for field in leaf_fields(self):
-            field.errors = [_whose(message, person) for message in field.errors]
-
-    def is_empty(self) -> bool:
-        return not any(
-            (f.data.strip() if isinstance(f.data, str) else f.data)
-            for f in leaf_fields(self)
-            if f.name != "csrf_token"
-        ) and not any(getattr(self.date_of_birth, "parts", {}).values())
 
 
 class NewCaseForm(HubForm):
@@ -244,7 +71,7 @@ class NewCaseForm(HubForm):
         "Postcode",
         validators=[
             TextLimit(10, "The location's postcode"),
-            _real(normalise_postcode, "Enter a real postcode, like NG1 5AB"),
+            real(normalise_postcode, "Enter a real postcode, like NG1 5AB"),
         ],
     )
     uprn = StringField(
@@ -392,74 +219,11 @@ class ActionForm(HubForm):
     due_on = DateInputField("Due date", subject="The due date")
 
 
-class CloseForm(HubForm):
-    reason = EnumSelectField(
-        "Why are you closing the case?",
-        ClosureReason,
-        validators=[InputRequired("Select why you are closing the case")],
-        message="Select why you are closing the case",
-    )
-    outcome = EnumSelectField(
-        "Was the anti-social behaviour resolved?",
-        ClosureOutcome,
-        message="Select whether the anti-social behaviour was resolved",
-    )
-    resolved_by = EnumSelectField(
-        "Which action mainly resolved it?",
-        Intervention,
-        blank="Choose the main action",
-        message="Select which action mainly resolved it",
-    )
-    note = TextAreaField(
-        "Anything else the record should say", validators=[TextLimit(MAX_CLOSING_NOTE, "The note")]
-    )
-
-    def offer_for(self, agency_type: AgencyType) -> None:
-        """The reasons in the words of the case's agency, and only the actions it can have
-        resolved the case by (a landlord's tenancy actions for a landlord only)."""
-        self.reason.choices = [(r.value, r.said_by(agency_type)) for r in ClosureReason]
-        self.resolved_by.choices = [
-            ("", "Choose the main action"),
-            *((i.value, i.label) for i in Intervention.open_to(agency_type)),
-        ]
-
-
 class OfficerForm(HubForm):
     """A manager gives a case to another officer of the agency."""
 
     officer_id = ChoiceField("Who should be the case officer?", message="Select the case officer")
     with_actions = BooleanField("Give them the open actions the case officer has on this case")
-
-
-class AddPersonForm(HubForm):
-    """Someone added to a case after it was opened: new, or a person already known."""
-
-    role = EnumSelectField(
-        "Their part in the case",
-        PartyRole,
-        validators=[InputRequired("Select their part in the case")],
-        message="Select their part in the case",
-    )
-    person = FormField(PersonForm, label="The person", separator="-")
-    known_person = ChoiceField(
-        "Is this a person your agency already holds?",
-        message="Select whether this is a person your agency already holds",
-    )
-
-    def validate(self, extra_validators: Any = None) -> bool:
-        valid = super().validate(extra_validators)
-        self.person.form.say_whose("the person")
-        return valid
-
-
-def _whose(message: str, person: str) -> str:
-    """``message`` with ``{whose}``, ``{Whose}`` and ``{whom}`` naming ``person``."""
-    whose = f"{person}'s"
-    return (
-        message.replace("{whose}", whose)
-        .replace("{Whose}", whose[:1].upper() + whose[1:])
-        .replace("{whom}", person)
-    )
 
 
 #: The review form's answers to "Is anything happening on the case?".
@@ -501,41 +265,6 @@ class ReviewForm(HubForm):
         message="Select whether anything is happening on the case",
     )
     next_review_on = DateInputField("Next review", subject="The date of the next review")
-
-
-class SurveyForm(HubForm):
-    """How the closure survey was offered; the answers' fields are added per question
-    (``answer_<question id>``) from the survey file."""
-
-    channel = EnumSelectField(
-        "How was the survey offered?", SurveyChannel, message="Select how the survey was offered"
-    )
-    comment = TextAreaField(
-        "Anything the complainant said about how the case was handled (optional)",
-        validators=[TextLimit(survey.MAX_COMMENT, "The comment")],
-    )
-
-
-def survey_form(survey: Survey) -> type[SurveyForm]:
-    """The survey form with a question on the five-point scale for each of ``survey``'s
-    questions, named ``answer_<question id>``."""
-    questions = {
-        f"answer_{q.id}": EnumSelectField(
-            q.text, Satisfaction, message="Select how satisfied they were"
-        )
-        for q in survey.questions
-    }
-    return type("AnsweredSurveyForm", (SurveyForm,), questions)
-
-
-class EraseForm(HubForm):
-    reference = StringField(
-        "Type the case reference to confirm",
-        validators=[DataRequired("Type the case reference to confirm")],
-    )
-    with_people = BooleanField(
-        "Also erase the people on this case, or taken off it, who are on no other case"
-    )
 
 
 class LetterForm(HubForm):

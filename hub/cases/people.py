@@ -11,7 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from hub import opened
-from hub.cases.forms import AddPersonForm, PersonForm
+from hub.cases.person_forms import AddPersonForm, PersonForm
 from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
 from hub.forms import HubForm

@@ -22,7 +22,7 @@ from flask import (
 from werkzeug.wrappers import Response
 
 from hub.apply.views import within_limits
-from hub.cases.forms import survey_form
+from hub.cases.closing_forms import survey_form
 from hub.database import db
 from hub.guard import for_every_role
 from sharing.cases import survey as closure_survey
