@@ -57,6 +57,11 @@ def uk_date(value: date | datetime | str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def action_named(kind: str, due_on: date | None) -> str:
+    """An action as its pages name it, by its kind and due day: ``Visit, due 3 March 2026``."""
+    return f"{kind}, due {uk_date(due_on)}" if due_on else kind
+
+
 def uk_datetime(value: datetime | None) -> str:
     """``22 November 2026 at 3:04pm`` in UK time."""
     if value is None:

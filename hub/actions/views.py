@@ -15,6 +15,7 @@ from hub.database import db
 from hub.date_fields import DateInputField
 from hub.forms import HubForm, TextLimit
 from hub.guard import forbid, require_roles
+from hub.templating import action_named
 from sharing import clock
 from sharing.audit import acts
 from sharing.cases import agency_actions, closed_actions, closing_actions
@@ -109,6 +110,8 @@ def _close(action_id: int, *, done: bool) -> Response | tuple[str, int]:
     return render_template(
         "actions/close.html",
         title="Mark an action done" if done else "Cancel an action",
+        page_title=("Mark an action done: " if done else "Cancel an action: ")
+        + action_named(action.kind.label, action.due_on),
         form=form,
         done=done,
         kind=action.kind.label,

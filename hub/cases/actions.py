@@ -14,6 +14,7 @@ from hub.database import db
 from hub.forms import HubForm
 from hub.guard import written_in_form
 from hub.sent_once import accepted_once
+from hub.templating import action_named
 from sharing import directory, stamps
 from sharing.access.decide import Act
 from sharing.cases import actions, agency_actions, case_forms
@@ -170,6 +171,8 @@ def change_action(case_id: int, action_id: int) -> Response | tuple[str, int]:
             ),
             template="cases/action.html",
             title=f"Change an action on {case.reference}",
+            page_title=f"Change an action on {case.reference}: "
+            + action_named(action.kind.label, action.due_on),
             locked=lock is not None,
             agreed=agreed.agreed_at(db(), current_user.actor, [action_id]).get(action_id),
             done="Action changed.",

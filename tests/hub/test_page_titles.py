@@ -10,8 +10,12 @@ from collections import defaultdict
 from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from sharing.vocabulary import Role
+from hub.templating import uk_date
+from sharing.models import Action, User
+from sharing.vocabulary import ActionStatus, Role
+from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 
 #: Pages whose title rightly names no record: a partner asked why they open a case is not
@@ -20,9 +24,6 @@ NAMING_NO_RECORD = {"Why are you opening this case?"}
 
 #: The pages whose titles are still to be told apart (each fix takes its own out).
 STILL_SHARED = {
-    "/actions/N/cancel",
-    "/actions/N/done",
-    "/cases/N/actions/N",
     "/cases/N/documents/N/marking",
     "/cases/N/documents/N/remove",
     "/cases/N/people/N/change",
@@ -97,3 +98,35 @@ def test_no_two_records_pages_share_a_title_for_the_users_who_reach_them(
     assert found == STILL_SHARED, "\n".join(
         f"{title}: {', '.join(sorted(paths)[:3])}" for title, paths in sorted(shared.items())
     )
+
+
+def _title(page: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", page, re.S)
+    return html.unescape(found[1].strip()) if found else ""
+
+
+def test_an_actions_forms_name_it_by_its_kind_and_due_day(demo_hub, demo_session) -> None:
+    action = next(
+        a
+        for a in demo_session.scalars(
+            select(Action).where(Action.status == ActionStatus.OPEN, Action.due_on.is_not(None))
+        )
+        if a.case.officer_id and a.case.agency_id == a.owner_agency_id
+    )
+    named = f"{action.kind.label}, due {uk_date(action.due_on)}"
+    officer = demo_client(demo_hub, demo_session.get(User, action.case.officer_id))
+    done = f"/actions/{action.id}/done"
+    assert _title(officer.get(done).get_data(as_text=True)).startswith(
+        f"Mark an action done: {named} – "
+    )
+    cancel = _title(officer.get(f"/actions/{action.id}/cancel").get_data(as_text=True))
+    assert cancel.startswith(f"Cancel an action: {named} – ")
+    change = f"/cases/{action.case_id}/actions/{action.id}"
+    assert _title(officer.get(change).get_data(as_text=True)).startswith(
+        f"Change an action on {action.case.reference}: {named} – "
+    )
+    refused = officer.post(
+        done,
+        data={"csrf_token": csrf_token(officer, done), "done_on-day": "31", "done_on-month": "2"},
+    )
+    assert _title(refused.get_data(as_text=True)).startswith(f"Error: Mark an action done: {named}")
