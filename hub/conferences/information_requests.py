@@ -12,6 +12,7 @@ from hub.conferences.views import bp
 from hub.database import db
 from hub.forms import HubForm, TextLimit
 from hub.sent_once import accepted_once
+from hub.templating import uk_date
 from sharing import clock
 from sharing.errors import InputError, NotFound
 from sharing.meetings import requests
@@ -96,6 +97,8 @@ def answer(conference_id: int, request_id: int) -> Response | tuple[str, int]:
     return render_template(
         "conferences/answer.html",
         title="Answer the information request",
+        page_title="Answer the information request: case "
+        f"{request_.conference.case.reference}, conference on {uk_date(request_.conference.starts_at)}",
         form=form,
         conference_id=conference_id,
         due_on=request_.due_on,

@@ -21,6 +21,7 @@ from hub.guard import forbid
 from hub.meetings import apologies
 from hub.meetings.views import bp
 from hub.sent_once import accepted_once
+from hub.templating import uk_date
 from sharing import clock
 from sharing.audit import acts
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
@@ -198,7 +199,12 @@ def _change(
     elif request.method == "POST" and not fixed:  # refused by the form's own checks
         sittings.refuse_input(db(), current_user.actor, action, sitting_id, list(form.errors))
     return render_template(
-        template, title=title, form=form, page=page, fixed=fixed
+        template,
+        title=title,
+        page_title=f"{title}: {page.series_name}, {uk_date(page.starts_at)}",
+        form=form,
+        page=page,
+        fixed=fixed,
     ), 400 if request.method == "POST" else 200
 
 

@@ -91,7 +91,7 @@ def _letter_page(application_id: int, kind: str, status: int = 200) -> tuple[str
     opened.renew(posting.stamp(db(), application, found.kind))
     return render_template(
         "trigger/letter.html",
-        title=f"Letter: {found.kind.label}",
+        title=f"Letter: {found.kind.label}, application {found.reference}",
         letter=found,
         application_id=application_id,
         delivery=posting.delivery(application, latest, found.kind),

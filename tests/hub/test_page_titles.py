@@ -29,10 +29,6 @@ STILL_SHARED = {
     "/cases/N/people/N/change",
     "/cases/N/people/N/remove",
     "/cases/N/risk/new",
-    "/conferences/N/requests/N",
-    "/meetings/N/sittings/N/cancel",
-    "/meetings/N/sittings/N/move",
-    "/trigger/N/letters/acknowledgement",
 }
 
 #: Of each kind of address (its numbers set aside), the pages walked: two are enough to
