@@ -16,6 +16,7 @@ from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
 from hub.forms import HubForm
 from hub.sent_once import accepted_once
+from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.cases import case_forms, people
 from sharing.cases.needs import Needs
@@ -191,12 +192,23 @@ def change_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
         record,
         template="cases/change_person.html",
         title=f"Change a person on {case.reference}",
+        page_title=f"Change a person on {case.reference}: {_part_in_case(authorised, party_id)}",
         done="Their details are changed.",
         unchanged="Nothing changed: their details are as they were.",
         anchor="parties",
         as_now=as_now,
         label=dict(case.parties)[party_id],
     )
+
+
+def _part_in_case(authorised: AuthorisedCase, party_id: int) -> str:
+    """Someone's part in the case, numbered in the order the case lists them where two have
+    the same ("witness 2"): what a page's title names them by, never their name, which a
+    browser keeps in its history and shows in its list of tabs."""
+    parties = sorted(authorised.case.parties, key=lambda p: p.id)
+    role = next(p.role for p in parties if p.id == party_id)
+    same = [p.id for p in parties if p.role == role]
+    return role.label.lower() + (f" {same.index(party_id) + 1}" if len(same) > 1 else "")
 
 
 def _fill_person_form(form: AddPersonForm, found: case_forms.PersonToChange) -> None:
@@ -247,6 +259,7 @@ def remove_person(case_id: int, party_id: int) -> Response | tuple[str, int]:
     return render_template(
         "cases/remove_person.html",
         title=f"Take someone off {case.reference}",
+        page_title=f"Take someone off {case.reference}: {_part_in_case(authorised, party_id)}",
         form=form,
         case=case,
         label=label,

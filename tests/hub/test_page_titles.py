@@ -16,7 +16,7 @@ from hub.templating import uk_date
 from sharing.models import Action, User
 from sharing.vocabulary import ActionStatus, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, open_cases
 
 #: Pages whose title rightly names no record: a partner asked why they open a case is not
 #: shown its reference until a purpose is chosen.
@@ -26,8 +26,6 @@ NAMING_NO_RECORD = {"Why are you opening this case?"}
 STILL_SHARED = {
     "/cases/N/documents/N/marking",
     "/cases/N/documents/N/remove",
-    "/cases/N/people/N/change",
-    "/cases/N/people/N/remove",
     "/cases/N/risk/new",
 }
 
@@ -126,3 +124,22 @@ def test_an_actions_forms_name_it_by_its_kind_and_due_day(demo_hub, demo_session
         data={"csrf_token": csrf_token(officer, done), "done_on-day": "31", "done_on-month": "2"},
     )
     assert _title(refused.get_data(as_text=True)).startswith(f"Error: Mark an action done: {named}")
+
+
+def test_a_persons_forms_name_them_by_their_part_in_the_case_not_their_name(
+    demo_hub, demo_session
+) -> None:
+    case = next(c for c in open_cases(demo_session, "northshire-homes") if len(c.parties) > 1)
+    officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))
+    titles = set()
+    for party in case.parties:
+        for form in ("change", "remove"):
+            page = officer.get(f"/cases/{case.id}/people/{party.id}/{form}").get_data(as_text=True)
+            title = _title(page)
+            assert f" {case.reference}: {party.role.label.lower()}" in title, title
+            # The heading names them; the title, kept in the browser's history, does not.
+            heading = re.search(r"<h1[^>]*>\s*(?:Change|Take) (.*?) \(", page, re.S)
+            assert heading, page
+            assert html.unescape(heading[1]) not in title, title
+            titles.add(title)
+    assert len(titles) == 2 * len(case.parties)
