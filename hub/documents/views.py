@@ -16,7 +16,7 @@ from hub.documents.forms import AttachForm, MarkingForm
 from hub.forms import HubForm
 from hub.guard import authorised_case, require_roles
 from hub.sent_once import accepted_once
-from hub.templating import uk_datetime
+from hub.templating import uk_date, uk_datetime
 from sharing.access.decide import Act
 from sharing.cases import document_markings, documents
 from sharing.errors import InputError, NotFound
@@ -134,6 +134,7 @@ def remove(case_id: int, document_id: int) -> Response | tuple[str, int]:
     return render_template(
         "documents/remove.html",
         title=f"Remove a document from {case.reference}",
+        page_title=f"Remove a document from {case.reference}: {_named(line)}",
         form=form,
         case=case,
         document=line,
@@ -163,7 +164,12 @@ def mark(case_id: int, document_id: int) -> Response | tuple[str, int]:
     def shown() -> dict[str, object]:
         if not seen:  # the form shown again: the document is on its page, a view
             seen.append(document_markings.to_mark(db(), authorised, document_id))
-        return {"document": seen[0].line, "recorded": seen[0].marking}
+        return {
+            "document": seen[0].line,
+            "recorded": seen[0].marking,
+            "page_title": f"Protective marking of a document of {case.reference}: "
+            + _named(seen[0].line),
+        }
 
     def as_now() -> tuple[MarkingForm, str]:
         seen[:] = [document_markings.to_mark(db(), authorised, document_id)]
@@ -207,3 +213,8 @@ def download(case_id: int, document_id: int) -> Response | tuple[str, int]:
     response.headers["Content-Disposition"] = f'attachment; filename="{opened.download_name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _named(line: documents.DocumentLine) -> str:
+    """A document as its pages name it: its kind and the day it was attached."""
+    return f"{line.kind.lower()} attached {uk_date(line.added_at)}"
