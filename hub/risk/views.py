@@ -135,7 +135,7 @@ def _step(
         band = matrix.band_for(score)
     return render_template(
         "risk/assess.html",
-        title=f"Risk assessment: {_step_title(step)}",
+        title=f"Risk assessment, case {case.reference}: {_step_title(step)}",
         case=case,
         matrix=matrix,
         people=people,
