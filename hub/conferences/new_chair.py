@@ -102,6 +102,7 @@ def new_chair(conference_id: int) -> Response | tuple[str, int]:
     return render_template(
         "conferences/chair.html",
         title="Change the chair",
+        page_title=f"Change the chair of the conference on case {conference.case.reference}",
         form=form,
         conference=conference,
         fixed=fixed,

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub.templating import uk_date
-from sharing.models import Action, User
+from sharing.models import Action, Conference, User
 from sharing.vocabulary import ActionStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, open_cases
@@ -135,3 +135,17 @@ def test_a_persons_forms_name_them_by_their_part_in_the_case_not_their_name(
             assert html.unescape(heading[1]) not in title, title
             titles.add(title)
     assert len(titles) == 2 * len(case.parties)
+
+
+def test_a_chairs_forms_on_a_conference_name_its_case(demo_hub, demo_session) -> None:
+    # Forms reached from a conference in the state that offers them, which the walk may miss.
+    titles: dict[str, set[str]] = defaultdict(set)
+    for conference in demo_session.scalars(select(Conference).order_by(Conference.id)):
+        chair = demo_client(demo_hub, demo_session.get(User, conference.chair_id))
+        for form in ("attendance", "actions/new", "decisions/new", "minutes/new", "chair"):
+            path = f"/conferences/{conference.id}/{form}"
+            answer = chair.get(path)
+            if answer.status_code == 200:
+                titles[_title(answer.get_data(as_text=True))].add(path)
+    assert titles
+    assert {title: paths for title, paths in titles.items() if len(paths) > 1} == {}
