@@ -53,7 +53,7 @@ def _ask_to_withdraw(
     if why := refused or conferences.chair_stays(conference, held):
         return render_template(
             "confirm.html",
-            title=f"Withdraw the invitation to {invitation.agency}",
+            title=f"Withdraw the invitation to {invitation.agency}: case {page.case_reference}",
             caption=f"Case conference on case {page.case_reference}",
             heading=f"You cannot withdraw the invitation to {invitation.agency}",
             error=why,
@@ -61,7 +61,7 @@ def _ask_to_withdraw(
         ), 400 if refused else 200
     return render_template(
         "confirm.html",
-        title=f"Withdraw the invitation to {invitation.agency}",
+        title=f"Withdraw the invitation to {invitation.agency}: case {page.case_reference}",
         caption=f"Case conference on case {page.case_reference}",
         heading=f"Are you sure you want to withdraw the invitation to {invitation.agency}?",
         paragraphs=[

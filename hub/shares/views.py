@@ -140,7 +140,7 @@ def revoke(share_id: int) -> Response | str | tuple[str, int]:
     if why := refused or (share.revoked_at is None and share_ending.chair_keeps(db(), share)):
         return render_template(
             "confirm.html",
-            title=f"Revoke the share with {share.agency.name}",
+            title=f"Revoke the share of case {share.case.reference} with {share.agency.name}",
             caption=f"Case {share.case.reference}",
             heading=f"You cannot revoke the share with {share.agency.name}",
             error=why,
@@ -155,7 +155,7 @@ def revoke(share_id: int) -> Response | str | tuple[str, int]:
         return redirect(on_case)
     return render_template(
         "confirm.html",
-        title=f"Revoke the share with {share.agency.name}",
+        title=f"Revoke the share of case {share.case.reference} with {share.agency.name}",
         caption=f"Case {share.case.reference}",
         heading=f"Are you sure you want to revoke the share with {share.agency.name}?",
         paragraphs=[

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from hub.templating import uk_date
-from sharing.models import Action, Conference, User
+from sharing.models import Action, Conference, ConferenceInvitation, Share, User
 from sharing.vocabulary import ActionStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, open_cases
@@ -148,4 +148,26 @@ def test_a_chairs_forms_on_a_conference_name_its_case(demo_hub, demo_session) ->
             if answer.status_code == 200:
                 titles[_title(answer.get_data(as_text=True))].add(path)
     assert titles
+    assert {title: paths for title, paths in titles.items() if len(paths) > 1} == {}
+
+
+def test_revoking_a_share_or_withdrawing_an_invitation_names_the_case(
+    demo_hub, demo_session
+) -> None:
+    # One partner agency is shared many cases, and invited to many conferences.
+    titles: dict[str, set[str]] = defaultdict(set)
+    for share in demo_session.scalars(select(Share).where(Share.revoked_at.is_(None)).limit(12)):
+        if share.case.officer_id:
+            officer = demo_client(demo_hub, demo_session.get(User, share.case.officer_id))
+            answer = officer.get(f"/shares/{share.id}/revoke")
+            if answer.status_code == 200:
+                titles[_title(answer.get_data(as_text=True))].add(f"/shares/{share.id}")
+    for invitation in demo_session.scalars(select(ConferenceInvitation)):
+        conference = demo_session.get(Conference, invitation.conference_id)
+        chair = demo_client(demo_hub, demo_session.get(User, conference.chair_id))
+        path = f"/conferences/{conference.id}/invitations/{invitation.id}/withdraw"
+        answer = chair.get(path)
+        if answer.status_code == 200:
+            titles[_title(answer.get_data(as_text=True))].add(path)
+    assert sum(len(paths) for paths in titles.values()) > 4
     assert {title: paths for title, paths in titles.items() if len(paths) > 1} == {}
