@@ -134,7 +134,7 @@ def review(glass_id: int) -> Response | tuple[str, int]:
     status = 400 if request.method == "POST" else 200
     return render_template(
         "emergency/review.html",
-        title="Review emergency access",
+        title=f"Review emergency access to {item.case.reference}",
         form=form,
         item=item,
         reason=waiting.reason or "",

@@ -171,7 +171,7 @@ def appeal_withdrawn(application_id: int) -> Response | tuple[str, int]:
         refuse_input(form, acts.Action.TRIGGER_APPEAL_WITHDRAW, application_id)
     return render_template(
         "trigger/appeal_withdrawn.html",
-        title="Record that the applicant withdrew the appeal",
+        title=f"Record that the applicant withdrew the appeal: application {application.reference}",
         form=form,
         application=application,
     ), 400 if request.method == "POST" else 200

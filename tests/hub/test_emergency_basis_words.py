@@ -65,6 +65,7 @@ def test_the_emergency_review_names_the_protocol_and_links_its_clause(
     manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
     page = manager.get(f"/emergency/reviews/{glass.id}").get_data(as_text=True)
     assert "under protocol clause" not in page
+    assert f"<title>Review emergency access to {case.reference} – " in page  # one tab each
     assert (
         f'under <a class="govuk-link" href="/protocols/{protocol.id}#clause-7.1">clause 7.1 of '
         f"{protocol.title} (version {protocol.version})</a>."

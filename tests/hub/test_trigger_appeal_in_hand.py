@@ -294,6 +294,8 @@ def test_the_applicant_withdraws_their_appeal(mail_hub, session, smtp_server) ->
     assert "record that the appeal was withdrawn" in page
     form = lead.get(f"/trigger/{application.id}/appeal-withdrawn").get_data(as_text=True)
     assert "then ends without a decision, and no letter goes" in html.unescape(form)
+    title = f"Record that the applicant withdrew the appeal: application {application.reference}"
+    assert f"<title>{title} – " in form  # one tab each
     sent_before = len(inbox.messages)
     path = f"/trigger/{application.id}/appeal-withdrawn"
     same_form = {**form_on(form, path), **_day("withdrawn_on", clock.today())}
