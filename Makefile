@@ -64,7 +64,7 @@ load: setup ## Run the load test: locust against hub serve on PostgreSQL (SECOND
 
 clean: ## Remove caches and built assets (keeps .venv, node_modules and instance/)
 	rm -rf .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist *.egg-info
-	rm -rf hub/static/hub.css hub/static/govuk hub/static/timeout-warning.mjs
+	rm -rf hub/static/hub.css hub/static/govuk hub/static/timeout-warning.mjs hub/static/focus-kept.mjs
 	find . \( -path ./.venv -o -path ./node_modules -o -path ./.git \) -prune -o \
 		-type d -name __pycache__ -prune -exec rm -rf {} +
 

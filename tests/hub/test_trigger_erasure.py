@@ -193,9 +193,10 @@ def _figures(client: FlaskClient, month: str) -> tuple[str, str]:
     csv = client.get(f"/trigger/figures.csv?from={month}").get_data(as_text=True)
     page = client.get("/figures/").get_data(as_text=True)
     assert "Community Trigger" in page
-    # What changes from one request to the next: the form's token, the scripts' nonce and
-    # the charts' own ids.
-    page = re.sub(r'(name="csrf_token" value|nonce)="[^"]*"', "", page)
+    # What changes from one request to the next: the form's token, the scripts' nonce, the
+    # seconds the session has left (the warning before the idle sign-out) and the charts'
+    # own ids.
+    page = re.sub(r'(name="csrf_token" value|nonce|data-csrf-token|data-ends-in)="[^"]*"', "", page)
     return csv, re.sub(r"chart-[0-9a-f-]{36}", "chart", page)
 
 
