@@ -17,6 +17,7 @@ from sharing.models import Action, Conference, ConferenceInvitation, Share, User
 from sharing.vocabulary import ActionStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, open_cases
+from tests.hub.test_conference_meeting import _held
 
 #: Pages whose title rightly names no record: a partner asked why they open a case is not
 #: shown its reference until a purpose is chosen.
@@ -171,3 +172,20 @@ def test_revoking_a_share_or_withdrawing_an_invitation_names_the_case(
             titles[_title(answer.get_data(as_text=True))].add(path)
     assert sum(len(paths) for paths in titles.values()) > 4
     assert {title: paths for title, paths in titles.items() if len(paths) > 1} == {}
+
+
+def test_a_held_conferences_forms_name_it_in_their_title(demo_hub, demo_session) -> None:
+    # The meeting's own forms open once the conference has begun, which no demo conference
+    # is at: their titles name the case and the day, as their caption does.
+    conference, officer = _held(demo_hub, demo_session)
+    named = f": case {conference.case.reference}, conference on {uk_date(conference.starts_at)}"
+    forms = {
+        "attendance": "Record who attended",
+        "actions/new": "Add an action agreed at the conference",
+        "decisions/new": "Record a decision of the conference",
+        "minutes/new": "Add the minute of an agenda item",
+    }
+    for form, heading in forms.items():
+        answer = officer.get(f"/conferences/{conference.id}/{form}")
+        assert answer.status_code == 200, form
+        assert _title(answer.get_data(as_text=True)).startswith(f"{heading}{named} – "), form
