@@ -108,11 +108,18 @@ def working_day_from(day: date, calendar: WorkingDays | None = None) -> date:
 WARN_BEFORE = timedelta(days=120)
 
 
+def _ends_soon(today: date, calendar: WorkingDays | None) -> date | None:
+    """The last day the bank holiday list knows, when that is within ``WARN_BEFORE`` of
+    ``today`` or already past; None until then."""
+    known_until = (calendar or england_and_wales()).known_until
+    return None if known_until - today > WARN_BEFORE else known_until
+
+
 def running_out(today: date, calendar: WorkingDays | None = None) -> str | None:
     """A warning for the lead when the bank holiday list ends within ``WARN_BEFORE`` of
     ``today`` (deadlines past its end cannot be counted); None until then."""
-    known_until = (calendar or england_and_wales()).known_until
-    if known_until - today > WARN_BEFORE:
+    known_until = _ends_soon(today, calendar)
+    if known_until is None:
         return None
     return (
         f"Bank holidays are known only to {known_until.day} {known_until:%B %Y}: deadlines "
@@ -124,8 +131,8 @@ def running_out(today: date, calendar: WorkingDays | None = None) -> str | None:
 def to_update(today: date, calendar: WorkingDays | None = None) -> str | None:
     """A warning for the hub's operator when the bank holiday list ends within
     ``WARN_BEFORE`` of ``today``, or has ended; None until then."""
-    known_until = (calendar or england_and_wales()).known_until
-    if known_until - today > WARN_BEFORE:
+    known_until = _ends_soon(today, calendar)
+    if known_until is None:
         return None
     ends = "ended on" if known_until < today else "ends on"
     return (
