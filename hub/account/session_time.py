@@ -31,6 +31,7 @@ class SignOutWarning:
 
 
 def idle_limit() -> timedelta:
+    """How long a session lasts without a request (``session_idle_minutes``)."""
     return timedelta(minutes=current_app.config["HUB_SETTINGS"].session_idle_minutes)
 
 

@@ -5,12 +5,9 @@ password reset link."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -23,6 +20,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, ValidationError
 from wtforms.validators import InputRequired
 
+from hub.account.session_time import idle_limit
 from hub.choice_fields import ChoicesField
 from hub.database import db
 from hub.forms import HubForm, TextLimit
@@ -48,10 +46,6 @@ bp = Blueprint("people", __name__, url_prefix="/people")
 require_roles(bp, "manager", "administrator")
 
 
-def _idle() -> timedelta:
-    return timedelta(minutes=current_app.config["HUB_SETTINGS"].session_idle_minutes)
-
-
 def _account(user_id: int, action: acts.Action) -> User:
     """A user of the agency, to look after with ``action``; 404 (recorded) for anyone
     else's."""
@@ -64,7 +58,7 @@ def _account(user_id: int, action: acts.Action) -> User:
 @bp.route("")
 def index() -> str:
     users = directory.users_of(db(), [current_user.agency_id])
-    live = sign_in_sessions.live_counts(db(), [u.id for u in users], _idle())
+    live = sign_in_sessions.live_counts(db(), [u.id for u in users], idle_limit())
     return render_template(
         "people/index.html",
         title=f"People in {current_user.agency.name}",
