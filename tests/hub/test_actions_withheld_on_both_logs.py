@@ -22,7 +22,7 @@ from sharing.audit import log_rows, trail
 from sharing.audit.log import integrate
 from sharing.cases import actions, share_ending
 from sharing.cases.agency_actions import WITHHELD_NOT_SHARED
-from sharing.models import Agency, Case, Share, User
+from sharing.models import Action, Agency, Case, Share, User
 from sharing.vocabulary import ActionKind, CaseStatus, Role
 from tests.fixtures.demo import demo_actor, demo_client, demo_user, share_demo_case
 from tests.fixtures.statements import walk_pages
@@ -31,7 +31,10 @@ LANDLORD, POLICE = "larkmoor-ha", "northshire-police"
 
 
 def _case_never_shared_with_the_police(session: Session, nth: int = 0) -> Case:
+    """The landlord's ``nth`` active case never shared with the police, on which the police
+    own no action yet (so the refusal names the test's action alone)."""
     shared = select(Share.case_id).where(Share.agency.has(code=POLICE))
+    theirs = select(Action.case_id).where(Action.owner_agency.has(code=POLICE))
     case = session.scalar(
         select(Case)
         .where(
@@ -39,6 +42,7 @@ def _case_never_shared_with_the_police(session: Session, nth: int = 0) -> Case:
             Case.status == CaseStatus.ACTIVE,
             Case.locked.is_(False),
             Case.id.not_in(shared),
+            Case.id.not_in(theirs),
         )
         .order_by(Case.id)
         .offset(nth)

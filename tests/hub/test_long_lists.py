@@ -367,7 +367,7 @@ def test_a_partner_system_reads_the_shared_risk_a_page_at_a_time_following_next(
 
 
 def test_a_person_assessed_again_while_a_partner_reads_the_shared_risk_moves_no_other(
-    demo_session: Session, risk_reading: RiskReading
+    demo_session: Session, risk_reading: RiskReading, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A police system reads the people whose risk is shared with it; meanwhile the landlord
     # assesses someone further down the list again and their band rises to high, which
@@ -375,15 +375,31 @@ def test_a_person_assessed_again_while_a_partner_reads_the_shared_risk_moves_no_
     # each once: by page number, page 2 would list page 1's last again.
     client, headers, reader = risk_reading
     before = _shared_risk_now(demo_session, reader)
-    first = client.get("/api/v1/risk/shared", headers=headers, base_url=HTTPS).get_json()
-    last = before[3]
-    assert [_who(p) for p in first["people"]][-1] == (last.case_id, last.person.person_id)
-    rising = next(
-        r
-        for r in before[8:]
-        if r.person.latest.band is not RiskBand.HIGH
-        and (last.person.latest.band is not RiskBand.HIGH or r.case_reference < last.case_reference)
+
+    def place(row: shared.SharedRisk, band: RiskBand, score: int | None) -> shared.Place:
+        return shared.Place(band, score or 0, row.case_reference, row.person.person_id)
+
+    def would_pass(row: shared.SharedRisk, last: shared.SharedRisk) -> bool:
+        """Whether the highest answers would place ``row`` before ``last`` (a score
+        withheld from the reader orders as 0)."""
+        score = None if row.person.latest.score is None else MATRIX.max_score
+        stood = place(last, last.person.latest.band, last.person.latest.score)
+        return (
+            row.person.latest.band is not RiskBand.HIGH
+            and place(row, RiskBand.HIGH, score).order < stood.order
+        )
+
+    # The smallest page from four people on whose last someone past page 2 would pass.
+    size, rising = next(
+        (size, row)
+        for size in range(4, len(before) // 2)
+        for row in before[2 * size :]
+        if would_pass(row, before[size - 1])
     )
+    monkeypatch.setattr(paging, "PAGE_SIZE", size)
+    first = client.get("/api/v1/risk/shared", headers=headers, base_url=HTTPS).get_json()
+    last = before[size - 1]
+    assert [_who(p) for p in first["people"]][-1] == (last.case_id, last.person.person_id)
     case = demo_session.get(Case, rising.case_id)
     record_assessment(
         demo_session,
@@ -394,7 +410,7 @@ def test_a_person_assessed_again_while_a_partner_reads_the_shared_risk_moves_no_
     demo_session.commit()
     moved = (rising.case_id, rising.person.person_id)
     assert moved in [
-        (r.case_id, r.person.person_id) for r in _shared_risk_now(demo_session, reader)[:4]
+        (r.case_id, r.person.person_id) for r in _shared_risk_now(demo_session, reader)[:size]
     ]
 
     seen = [_who(p) for p in first["people"]]

@@ -248,12 +248,13 @@ def test_an_action_named_to_someone_who_has_left_is_told_to_their_agencys_manage
     session.add(
         LockMember(case_id=locked.id, user_id=locked.officer_id, named_by_id=locked.officer_id)
     )
+    officers = {case.id: session.get(User, case.officer_id) for case in (plain, locked)}
     actions = [
         Action(
             case=case,
             kind=ActionKind.WARNING_LETTER,
             owner_agency_id=landlord.id,
-            owner_user=session.get(User, case.officer_id),
+            owner_user=officers[case.id],
             due_on=clock.today() + timedelta(days=1),
             created_by_id=case.officer_id,
         )

@@ -6,14 +6,15 @@ statements with a few rows as with many (demo partnership, grown)."""
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import accounts
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import emergency, locks
-from sharing.models import Agency, Case, User
-from sharing.vocabulary import LockReason, Role
+from sharing.models import Agency, Case, LockRequest, User
+from sharing.vocabulary import LockReason, LockStatus, Role
 from tests.fixtures.demo import demo_client, demo_user, open_cases, shared_with_agency
 from tests.fixtures.statements import statements_for
 
@@ -22,10 +23,16 @@ REASON = "Risk to life: reported threats with a knife to the victim tonight, nee
 
 
 def _unshared(session: Session) -> list[Case]:
+    """Larkmoor's open cases not shared with the police, none with a lock request waiting."""
+    waiting = set(
+        session.scalars(
+            select(LockRequest.case_id).where(LockRequest.status == LockStatus.REQUESTED)
+        )
+    )
     return [
         c
         for c in open_cases(session, "larkmoor-ha")
-        if not shared_with_agency(session, c, "northshire-police")
+        if not shared_with_agency(session, c, "northshire-police") and c.id not in waiting
     ]
 
 

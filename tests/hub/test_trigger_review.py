@@ -74,11 +74,12 @@ def session(hub: Flask) -> Iterator[Session]:
         yield found
 
 
-def _met(session: Session) -> TriggerApplication:
-    """A new application by a victim the demo holds at two relevant bodies, recorded and
-    decided (by discretion, whatever the count) by the lead today."""
+def _met(session: Session, *, unasked: bool = False) -> TriggerApplication:
+    """A new application by a victim the demo holds at two relevant bodies (``unasked``:
+    one with a case no other review asked about), recorded and decided (by discretion,
+    whatever the count) by the lead today."""
     lead = Actor.of(demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
-    application = _phoned_by_a_repeat_victim(session, lead)
+    application = _phoned_by_a_repeat_victim(session, lead, unasked=unasked)
     applications.decide(
         session, lead, PROCEDURE, application.id, "discretion", "A frightened victim"
     )

@@ -68,8 +68,12 @@ def sessions(demo_database: tuple[Engine, LocalKeyring]) -> sessionmaker[Session
 
 
 def _asked(sessions: sessionmaker[Session], nth: int) -> tuple[int, int, Actor, Actor]:
-    """The ``nth`` open Larkmoor case never asked to be locked, with its officer's request
-    to lock it waiting: the case, the request, its officer and a manager to decide it."""
+    """The ``nth`` open Larkmoor case never asked to be locked, on which no partner holds
+    an open action, with its officer's request to lock it waiting: the case, the request,
+    its officer and a manager to decide it."""
+    partners_hold = select(Action.case_id).where(
+        Action.status == ActionStatus.OPEN, Action.owner_agency.has(Agency.code != "larkmoor-ha")
+    )
     with sessions() as session:
         case = session.scalars(
             select(Case)
@@ -79,6 +83,7 @@ def _asked(sessions: sessionmaker[Session], nth: int) -> tuple[int, int, Actor, 
                 Case.locked.is_(False),
                 Case.erased_at.is_(None),
                 ~Case.id.in_(select(LockRequest.case_id)),
+                ~Case.id.in_(partners_hold),
                 Case.officer.has(User.active.is_(True)),
             )
             .order_by(Case.id)
@@ -388,7 +393,9 @@ def test_an_action_a_colleague_outside_the_lock_marks_done_as_it_is_approved_is_
             for user in session.scalars(
                 select(User).where(User.agency.has(code="larkmoor-ha"), User.active)
             )
-            if Role.CASE_OFFICER in user.roles and user.id != officer.user_id
+            if Role.CASE_OFFICER in user.roles
+            and user.id != officer.user_id
+            and user.team == officer.team  # who works the case with them
         )
         assert agency_actions.closable(session, colleague, action_id).id == action_id
     refused: list[str] = []
@@ -421,7 +428,9 @@ def test_an_action_a_colleague_outside_the_lock_changes_as_it_is_approved_is_not
             for user in session.scalars(
                 select(User).where(User.agency.has(code="larkmoor-ha"), User.active)
             )
-            if Role.CASE_OFFICER in user.roles and user.id != officer.user_id
+            if Role.CASE_OFFICER in user.roles
+            and user.id != officer.user_id
+            and user.team == officer.team  # who works the case with them
         )
         assert authorise(session, colleague, case_id, Act.RECORD).case.id == case_id
         due = session.get(Action, action_id).due_on

@@ -61,7 +61,7 @@ from sharing.vocabulary import (
     SurveyChannel,
 )
 from tests.fixtures.closing import close_for_erasure
-from tests.fixtures.demo import demo_actor, demo_user
+from tests.fixtures.demo import demo_actor, demo_user, lock_demo_case
 
 ROUNDER = Rounder(b"a test's own rounding key")
 EVERYONE_EXACT = (Group("All agencies", exact=True),)
@@ -806,14 +806,18 @@ def test_no_small_difference_of_two_nested_filters_can_be_worked_out(demo_sessio
 def test_a_managers_exact_figures_leave_out_a_locked_case_they_are_not_named_on(
     demo_database: tuple[Engine, LocalKeyring],
 ) -> None:
-    """A second manager of the police, not named on the lock of the police's locked case,
-    reads their agency's figures exactly for the month and ward it was opened in: it is
-    not among them, as it is in none of their lists (else the exact count, less the cases
-    their lists show, would tell them a locked case was opened then and there, and of
-    which category). The manager named on the lock still counts it, as do everyone's
-    rounded figures."""
+    """A second manager of an agency, not named on the lock of its locked case (the demo's,
+    or one locked here on a day the demo locks none before this month), reads their agency's figures exactly
+    for the month and ward it was opened in: it is not among them, as it is in none of
+    their lists (else the exact count, less the cases their lists show, would tell them a
+    locked case was opened then and there, and of which category). The manager named on
+    the lock still counts it, as do everyone's rounded figures."""
+    # Figures are given for months that have ended: a case opened before this one.
+    this_month = datetime.combine(clock.today().replace(day=1), time(0), clock.PARTNERSHIP_ZONE)
     with make_session_factory(*demo_database)() as session:
-        case = session.scalars(select(Case).where(Case.locked.is_(True))).first()
+        case = session.scalars(
+            select(Case).where(Case.locked.is_(True), Case.opened_at < this_month).order_by(Case.id)
+        ).first() or lock_demo_case(session, opened_before=this_month)
         named = demo_user(session, case.agency.code, Role.MANAGER)
         members = set(
             session.scalars(select(LockMember.user_id).where(LockMember.case_id == case.id))
@@ -822,7 +826,7 @@ def test_a_managers_exact_figures_leave_out_a_locked_case_they_are_not_named_on(
         other = accounts.create_user(
             session,
             agency=case.agency,
-            email="second.manager@police.example.org",
+            email="second.manager@agency.example.org",
             display_name="A second manager",
             roles={Role.MANAGER},
             password_hash=named.password_hash,

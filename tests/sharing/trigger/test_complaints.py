@@ -20,7 +20,15 @@ from sharing.access.decide import Actor
 from sharing.crypto import blind_index
 from sharing.crypto.sealing import seal_many, unseal_many
 from sharing.formats import normalise_address
-from sharing.models import Agency, Case, CaseParty, Incident, Person, TriggerApplication
+from sharing.models import (
+    Agency,
+    Case,
+    CaseParty,
+    Incident,
+    Person,
+    TriggerApplication,
+    TriggerCaseRequest,
+)
 from sharing.trigger import applications, input_checks
 from sharing.trigger.complaints import Applicant, gather, relevant_agencies
 from sharing.trigger.procedure import load_procedure
@@ -36,9 +44,11 @@ def _area(session: Session) -> int:
     return session.scalars(select(Agency.area_id)).first()
 
 
-def _repeat_victim(session: Session) -> tuple[Applicant, set[int]]:
+def _repeat_victim(session: Session, *, unasked: bool = False) -> tuple[Applicant, set[int]]:
     """A victim the demo holds at two or more relevant bodies, and the ids of the cases
-    they are a victim or reporter on there."""
+    they are a victim or reporter on there; ``unasked``, one with a case there that is not
+    locked and that no ASB Case Review has asked about (the demo's own reviews ask about
+    some, which differ from day to day)."""
     relevant = {a.id for a in relevant_agencies(session, PROCEDURE, _area(session))}
     cases: dict[tuple[str, str], set[int]] = defaultdict(set)
     agencies: dict[tuple[str, str], set[int]] = defaultdict(set)
@@ -58,15 +68,24 @@ def _repeat_victim(session: Session) -> tuple[Applicant, set[int]]:
             key = (values["family_name"], values["date_of_birth"])
             cases[key].add(case_id)
             agencies[key].add(agency_id)
-    key = next(k for k, found in sorted(agencies.items()) if len(found) >= 2)
+    taken = set(session.scalars(select(Case.id).where(Case.locked.is_(True)))) | set(
+        session.scalars(select(TriggerCaseRequest.case_id))
+    )
+    key = next(
+        k
+        for k, found in sorted(agencies.items())
+        if len(found) >= 2 and (not unasked or cases[k] - taken)
+    )
     family, dob = key
     return Applicant(family_name=family.upper(), date_of_birth=date.fromisoformat(dob)), cases[key]
 
 
-def _phoned_by_a_repeat_victim(session: Session, lead: Actor) -> TriggerApplication:
+def _phoned_by_a_repeat_victim(
+    session: Session, lead: Actor, *, unasked: bool = False
+) -> TriggerApplication:
     """An application the lead records today from a phone call by ``_repeat_victim``
     (not committed)."""
-    victim, _ = _repeat_victim(session)
+    victim, _ = _repeat_victim(session, unasked=unasked)
     return applications.record_application(
         session,
         lead,
