@@ -51,10 +51,12 @@ def _entries(session: Session, action: str) -> list[AuditEntry]:
     )
 
 
-def _convene(app: Flask, session: Session, **overrides: object) -> tuple[FlaskClient, Conference]:
-    """A conference convened on an open Larkmoor case by its officer, a police case
-    officer expected: the officer's client and the conference."""
-    case = _open_case(session)
+def _convene(
+    app: Flask, session: Session, case: Case | None = None, **overrides: object
+) -> tuple[FlaskClient, Conference]:
+    """A conference convened on ``case`` (else an open Larkmoor case) by its officer, a
+    police case officer expected: the officer's client and the conference."""
+    case = case or _open_case(session)
     officer = demo_client(app, session.get(User, case.officer_id))
     pcso = demo_user(session, "northshire-police", Role.CASE_OFFICER)
     data = _form(officer, session, case, attendees=[str(pcso.id)], **overrides)

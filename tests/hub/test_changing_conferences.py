@@ -22,13 +22,14 @@ from sharing.meetings import requests, sittings
 from sharing.models import (
     Agency,
     AuditEntry,
+    Case,
     Conference,
     ConferenceInvitation,
     InformationRequest,
     Notice,
     User,
 )
-from sharing.vocabulary import ConferenceStatus, MinutesStatus, NoticeKind, Role
+from sharing.vocabulary import CaseStatus, ConferenceStatus, MinutesStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, free_for_chair
 from tests.fixtures.demo_mail import BASE_URL, mail_hub  # noqa: F401 - a fixture
@@ -241,9 +242,31 @@ def test_bad_input_is_refused_at_its_field_with_nothing_changed(demo_hub, demo_s
     ]
 
 
+def _another_case_of_its_team(session: Session, case: Case) -> Case:
+    """An open case of ``case``'s agency that no conference is about, worked by the team
+    of ``case``'s officer (who may open it, and so read its reference)."""
+    return next(
+        c
+        for c in session.scalars(
+            select(Case)
+            .where(
+                Case.agency_id == case.agency_id,
+                Case.status == CaseStatus.ACTIVE,
+                Case.locked.is_(False),
+                Case.erased_at.is_(None),
+                Case.id.not_in(select(Conference.case_id)),
+            )
+            .order_by(Case.id)
+        )
+        if c.officer.team == case.officer.team
+    )
+
+
 def test_a_time_when_the_chair_chairs_another_conference_is_refused(demo_hub, demo_session) -> None:
     officer, conference = _convene(demo_hub, demo_session)
-    _, other = _convene(demo_hub, demo_session)
+    _, other = _convene(
+        demo_hub, demo_session, case=_another_case_of_its_team(demo_session, conference.case)
+    )
     assert other.chair_id == conference.chair_id
 
     response = _change(officer, conference, **_at(other.starts_at))

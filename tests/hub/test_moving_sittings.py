@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from hub.templating import UK, uk_date
 from sharing import clock
@@ -34,7 +34,7 @@ from sharing.models import (
 )
 from sharing.vocabulary import CaseStatus, ConferenceStatus, MinutesStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import bring_a_case, demo_client, demo_user
+from tests.fixtures.demo import bring_a_case, chaired_times, demo_client, demo_user
 
 GROUP = "Northshire ASB problem-solving group"
 QUESTION = "Agree who leads on the household and a joint plan with the police"
@@ -55,9 +55,9 @@ def _entries(session: Session, action: str) -> list[AuditEntry]:
 
 
 def _new_sitting(session: Session, days: int = 0) -> MeetingSitting:
-    """A sitting of the group its chair schedules in a few days, when it does not sit."""
+    """A sitting of the group its chair schedules in a few days, when they chair nothing."""
     group = _group(session)
-    taken = {s.starts_at for s in group.sittings}
+    taken = chaired_times(session, group.chair_id)
     when = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3 + days)
     while any(abs(when - t) < sitting_clashes.SITTING_LENGTH for t in taken):
         when += timedelta(hours=5)
@@ -104,9 +104,12 @@ def _form(client: FlaskClient, path: str) -> dict[str, str]:
 
 
 def _a_free_time(sitting: MeetingSitting, days: int = 3) -> datetime:
+    """``days`` after the sitting, or the first hour after when its chair chairs nothing."""
+    session = object_session(sitting)
+    assert session is not None
     moment = sitting.starts_at + timedelta(days=days)
-    taken = {s.starts_at for s in sitting.series.sittings}
-    while moment in taken:
+    taken = chaired_times(session, sitting.series.chair_id)
+    while any(abs(moment - t) < sitting_clashes.SITTING_LENGTH for t in taken):
         moment += timedelta(hours=1)
     return moment
 

@@ -33,7 +33,7 @@ from sharing.meetings import (
 )
 from sharing.models import Conference, MeetingSeries, MeetingSitting, MinuteItem, Notice, User
 from sharing.vocabulary import ConferenceStatus, MinutesStatus, NoticeKind, Role
-from tests.fixtures.demo import demo_actor, open_cases
+from tests.fixtures.demo import demo_actor, free_for_chair, open_cases
 from tests.sharing.test_steps_taken_once import Step, _entries, _race, sessions
 
 __all__ = ["sessions"]  # the fixture, for pytest
@@ -229,11 +229,12 @@ def test_an_invitation_withdrawn_twice_at_once_is_withdrawn_once(
 
 
 def _new_sitting(sessions: sessionmaker[Session], days: int) -> tuple[int, int, Actor]:
-    """A sitting its chair schedules ``days`` from now: the meeting's id, its id, the chair."""
+    """A sitting its chair schedules ``days`` from now, or the first day after free of
+    their other meetings: the meeting's id, its id, the chair."""
     with sessions() as session:
         group = _group(session)
         chair = Actor.of(group.chair)
-        when = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=days)
+        when = free_for_chair(session, group.chair_id, days=days)
         sitting = series.schedule(session, chair, group.id, when)
         session.commit()
         return group.id, sitting.id, chair

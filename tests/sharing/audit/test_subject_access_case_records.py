@@ -36,7 +36,16 @@ from sharing.models import (
     Share,
     TriageChange,
 )
-from sharing.vocabulary import ActionStatus, CaseStatus, DocumentKind, LockReason, Marking, Role
+from sharing.risk.assessments import change_triage
+from sharing.vocabulary import (
+    ActionStatus,
+    CaseStatus,
+    DocumentKind,
+    LockReason,
+    Marking,
+    Priority,
+    Role,
+)
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_actor
@@ -146,9 +155,18 @@ def test_crime_references_and_action_outcomes_are_in_their_report(session: Sessi
 
 
 def test_changes_of_priority_and_escalations_are_in_their_report(session: Session) -> None:
-    changed = session.scalars(select(TriageChange.case_id)).first()
+    # The demo changes a priority on some days only: the case's officer changes one here.
+    case = _first_case(session, Case.status != CaseStatus.CLOSED)
+    change_triage(
+        session,
+        authorise(session, Actor.of(case.officer), case.id, Act.ASSESS_RISK),
+        priority=Priority.AMBER if case.priority is Priority.RED_URGENT else Priority.RED_URGENT,
+        triage=case.triage,
+        reason="Threats to the victim reported by two neighbours since Friday.",
+    )
+    session.flush()
+    changed = case.id
     escalated = session.scalars(select(Escalation.case_id)).first()
-    assert changed is not None, "the demo holds no change of priority"
     assert escalated is not None, "the demo holds no escalation"
 
     for case_id in {changed, escalated}:
