@@ -34,6 +34,7 @@ from sharing.demo.names import Resident
 from sharing.demo.plan import CasePlan
 from sharing.demo.steps import notices_went, staff_with
 from sharing.meetings import bringing_cases, series
+from sharing.meetings.sitting_clashes import SITTING_LENGTH
 from sharing.models import (
     Agency,
     Case,
@@ -87,6 +88,18 @@ PANEL_PROTOCOL = "northshire-community-trigger"
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), clock.PARTNERSHIP_ZONE).astimezone(UTC)
+
+
+def _panel_sits(session: Session, day: date) -> datetime:
+    """When the review panel sits on ``day``: at 10am, or at 2pm when another meeting of
+    the partnership sits that morning (their members are often the same people)."""
+    morning = _at(day, 10)
+    taken = session.scalars(
+        select(MeetingSitting.starts_at).where(MeetingSitting.cancelled_at.is_(None))
+    )
+    if any(abs(morning - starts) < SITTING_LENGTH for starts in taken):
+        return _at(day, 14)
+    return morning
 
 
 def _victims(plans: Sequence[CasePlan], codes: set[str]) -> list[Resident]:
@@ -384,7 +397,9 @@ def _reviewed(
     calendar = england_and_wales()
     decided = clock.day_of(application.decided_at or clock.now())
     sat_on = calendar.add(decided, 10)
-    sitting = _sitting(session, procedure, _at(calendar.add(decided, 1), 9), _at(sat_on, 10))
+    sitting = _sitting(
+        session, procedure, _at(calendar.add(decided, 1), 9), _panel_sits(session, sat_on)
+    )
     with clock.pinned(_at(calendar.add(decided, 1), 10)) as now:
         review.convene(session, lead, procedure, application.id, sitting.id, now=now)
     for request in application.requests:
@@ -507,7 +522,7 @@ def _before_the_panel(
             session,
             Actor.of(staff_with(session, procedure.lead, Role.MANAGER)),
             panel.id,
-            _at(england_and_wales().add(today, 6), 10),
+            _panel_sits(session, england_and_wales().add(today, 6)),
             now=now,
         )
         review.convene(session, lead, procedure, application.id, sitting.id, now=now)

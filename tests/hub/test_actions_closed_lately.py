@@ -19,6 +19,10 @@ from sharing.models import Action, AuditEntry, LockMember, Notice, User
 from sharing.vocabulary import ActionKind, ActionStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
+from tests.hub.test_actions_withheld_on_both_logs import (
+    _case_never_shared_with_the_police,
+    _give_the_police_an_action,
+)
 from tests.hub.test_closing_open_actions import (
     PARTNERS,
     _close,
@@ -155,16 +159,17 @@ def test_an_action_done_on_a_case_whose_actions_are_not_shared_says_so(
     """The sergeant marks done the police's action on a landlord's case whose actions are
     not shared with the police: the row below says what was done is not shared, as the
     open list says of what the action says, where it said nothing of it at all."""
+    # The landlord's officer gives the police an action on a case never shared with them.
+    action_id = _give_the_police_an_action(
+        demo_session, _case_never_shared_with_the_police(demo_session)
+    )
     sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     page = html.unescape(sergeant.get("/actions").get_data(as_text=True))
-    unshared = [
-        row
-        for row in page[: page.index("Closed in the last 30 days")].split("</tr>")
-        if "What it says is not shared with your agency." in row and "/done" in row
-    ]
-    assert unshared
-    action_id = int(unshared[0].split('id="action-')[1].split('"')[0])
+    listed = page[: page.index("Closed in the last 30 days")]
+    row = listed[listed.index(f'id="action-{action_id}"') :].split("</tr>")[0]
+    assert "What it says is not shared with your agency." in row
     path = f"/actions/{action_id}/done"
+    assert path in row
     answer = sergeant.post(path, data={"csrf_token": csrf_token(sergeant, path), "note": DONE_NOTE})
     assert answer.status_code == 302
 

@@ -37,7 +37,7 @@ from sharing.models import (
 )
 from sharing.vocabulary import Attendance, CaseStatus, LockReason, MinutesStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, free_for_chair
 from tests.hub.test_conferences import _agency, _convened, _form, _open_case
 
 DISCUSSION = "The victim reported twelve incidents since the last review; patrols reduced them"
@@ -517,7 +517,7 @@ def test_only_someone_who_could_open_the_conference_is_offered_or_accepted_as_ch
                 purpose="community_trigger",
                 chair_id=conference_chair.id,
                 member_ids=[demo_user(demo_session, "northshire-police", Role.MANAGER).id],
-                first_at=clock.now() + timedelta(days=7),
+                first_at=free_for_chair(demo_session, conference_chair.id),
                 place="Civic Centre",
             ),
         )

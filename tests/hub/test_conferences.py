@@ -284,12 +284,19 @@ def test_a_case_officer_of_another_team_is_neither_offered_nor_accepted_as_expec
 
 
 def _chaired_by_the_police(demo_hub, demo_session):  # type: ignore[no-untyped-def]
-    """A conference convened on an open case and chaired by a police manager: the
-    convening officer's client, the chair, the conference's address and record."""
+    """A conference convened on an open case and chaired by a police manager, at a time
+    when neither they nor those the tests hand the chair to (community safety's chair, a
+    Larkmoor manager) chair anything else: the convening officer's client, the chair, the
+    conference's address and record."""
     case = _open_case(demo_session)
     officer = _officer_client(demo_hub, demo_session, case)
     chair = demo_user(demo_session, "northshire-police", Role.MANAGER)
-    form = _form(officer, demo_session, case, chair=str(chair.id))
+    handed_to = [
+        demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR).id,
+        demo_user(demo_session, "larkmoor-ha", Role.MANAGER).id,
+    ]
+    when = free_for_chair(demo_session, chair.id, next_chairs=handed_to)
+    form = _form(officer, demo_session, case, when=when, chair=str(chair.id))
     path = officer.post(f"/cases/{case.id}/conferences/new", data=form).location
     demo_session.expire_all()
     conference = demo_session.scalar(select(Conference).order_by(Conference.id.desc()))

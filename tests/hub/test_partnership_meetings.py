@@ -37,7 +37,13 @@ from sharing.models import (
 from sharing.vocabulary import ActionKind, Cadence, CaseStatus, MinutesStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.closing import close_for_erasure
-from tests.fixtures.demo import demo_client, demo_copy, demo_user, shared_with_agency
+from tests.fixtures.demo import (
+    demo_client,
+    demo_copy,
+    demo_user,
+    free_for_chair,
+    shared_with_agency,
+)
 
 GROUP = "Northshire ASB problem-solving group"
 QUESTION = "Agree who leads on the household and a joint plan with the police"
@@ -516,7 +522,7 @@ def test_an_analyst_is_neither_offered_nor_accepted_as_a_standing_member(
         purpose="case_conference",
         chair_id=int(str(form["chair"])),
         member_ids=[int(m) for m in form["members"]],
-        first_at=clock.now() + timedelta(days=10),
+        first_at=free_for_chair(demo_session, int(str(form["chair"])), days=10),
         place="Civic Centre",
     )
     with pytest.raises(InputError, match="cannot be a member: their roles do not take part"):
@@ -650,7 +656,7 @@ def test_a_member_of_the_agency_who_may_not_open_the_case_is_left_out_not_a_refu
                 purpose=purpose,
                 chair_id=chair.id,
                 member_ids=[police.id, west.id],
-                first_at=clock.now() + timedelta(days=9),
+                first_at=free_for_chair(session, chair.id, days=9),
                 place="Civic Centre, committee room 2",
             ),
         )

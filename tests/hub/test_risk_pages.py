@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 
 from hub.templating import uk_date
 from sharing import clock
-from sharing.access.authorise import decision_on
+from sharing.access.authorise import authorise, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.audit import listings
-from sharing.cases import share_lists
+from sharing.cases import incidents, share_lists
 from sharing.models import (
     Agency,
     Alert,
@@ -364,20 +364,36 @@ def test_the_officer_records_a_decision_on_an_escalation(demo_hub, demo_session)
 
 def _open_escalation(session, police: bool) -> Escalation:
     """An open escalation prompt on an active, unlocked case with a hate incident, of the
-    police (``police``) or of another agency."""
+    police (``police``) or of another agency: the demo's first, or, on a day the demo has
+    none, the prompt a hate incident recorded here by the officer of such a case raises."""
     owner = Case.agency.has(Agency.type == AgencyType.POLICE)
-    return session.scalar(
+    where = (Case.status == "active", Case.locked.is_(False), owner if police else ~owner)
+    found = session.scalar(
         select(Escalation)
         .join(Case, Case.id == Escalation.case_id)
         .where(
-            Escalation.considered_at.is_(None),
-            Case.status == "active",
-            Case.locked.is_(False),
-            Case.incidents.any(Incident.hate_related),
-            owner if police else ~owner,
+            Escalation.considered_at.is_(None), Case.incidents.any(Incident.hate_related), *where
         )
         .order_by(Escalation.id)
     )
+    if found is not None:
+        return found
+    case = session.scalars(select(Case).where(*where).order_by(Case.id)).first()
+    incidents.add_incident(
+        session,
+        authorise(session, Actor.of(case.officer), case.id, Act.RECORD),
+        incidents.IncidentInput(
+            occurred_at=clock.now() - timedelta(days=1),
+            description="Racist abuse shouted at the victim's door",
+            hate_related=True,
+        ),
+    )
+    session.commit()
+    return session.scalars(
+        select(Escalation)
+        .where(Escalation.case_id == case.id, Escalation.considered_at.is_(None))
+        .order_by(Escalation.id.desc())
+    ).first()
 
 
 def test_the_polices_own_case_is_not_prompted_to_be_shared_with_the_police(

@@ -50,7 +50,7 @@ from sharing.trigger import (
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, NoticeKind, Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_copy, demo_user
+from tests.fixtures.demo import demo_client, demo_copy, demo_user, free_for_chair
 from tests.sharing.trigger.test_complaints import (
     PROCEDURE,
     _phoned_by_a_repeat_victim,
@@ -89,8 +89,9 @@ def _met(session: Session, *, unasked: bool = False) -> TriggerApplication:
 
 
 def _panel(session: Session, days: int = 5) -> MeetingSitting:
-    """The area's review panel, set up by the community safety manager, first sitting
-    ``days`` from now."""
+    """The area's review panel, set up and chaired by the community safety manager, first
+    sitting ``days`` from now (or the first day after when they chair nothing else)."""
+    chair = demo_user(session, "northshire-csp", Role.MANAGER)
     protocol = session.scalar(
         select(ProtocolRecord).where(
             ProtocolRecord.key == "northshire-community-trigger", ProtocolRecord.status == "active"
@@ -102,15 +103,15 @@ def _panel(session: Session, days: int = 5) -> MeetingSitting:
     ]
     group = series.set_up(
         session,
-        Actor.of(demo_user(session, "northshire-csp", Role.MANAGER)),
+        Actor.of(chair),
         series.SeriesInput(
             name=PANEL,
             cadence="monthly",
             protocol_id=protocol.id,
             purpose="community_trigger",
-            chair_id=demo_user(session, "northshire-csp", Role.MANAGER).id,
+            chair_id=chair.id,
             member_ids=[m.id for m in members],
-            first_at=clock.now() + timedelta(days=days),
+            first_at=free_for_chair(session, chair.id, days),
             place="Northshire Civic Centre, room 2",
         ),
     )
