@@ -195,35 +195,38 @@ def test_a_move_past_the_protocols_end_is_refused_saying_when_it_ends(
     demo_hub, demo_session
 ) -> None:
     sitting, conference = _sitting_with_a_case(demo_session)
+    fine = _a_free_time(sitting, days=4)
     protocol = conference.protocol
     ends = protocol.end_on
-    protocol.end_on = clock.day_of(sitting.starts_at) + timedelta(days=5)
+    protocol.end_on = clock.day_of(fine) + timedelta(days=1)
     demo_session.commit()
     try:
-        _moved_by_the_protocols_end(demo_hub, demo_session, sitting, conference)
+        _moved_by_the_protocols_end(demo_hub, demo_session, sitting, conference, fine)
     finally:
         protocol.end_on = ends
         demo_session.commit()
 
 
 def _moved_by_the_protocols_end(
-    demo_hub, demo_session: Session, sitting: MeetingSitting, conference: Conference
+    demo_hub,
+    demo_session: Session,
+    sitting: MeetingSitting,
+    conference: Conference,
+    fine: datetime,
 ) -> None:
+    """A move to after the protocol ends is refused; ``fine``, a day before, is not."""
     protocol = conference.protocol
     chair = _chair(demo_hub, demo_session)
     path = _path(sitting, "move")
     response = chair.post(
         path,
-        data={**_form(chair, path), **_when(sitting.starts_at + timedelta(days=7))},
+        data={**_form(chair, path), **_when(fine + timedelta(days=3))},
     )
     assert response.status_code == 400
     assert f"ends on {protocol.end_on:%-d %B %Y}" in response.get_data(as_text=True)
     # A day before it ends is fine, and the shares end with the protocol, not 28 days on.
-    response = chair.post(
-        path,
-        data={**_form(chair, path), **_when(sitting.starts_at + timedelta(days=4))},
-    )
-    assert response.status_code == 302
+    response = chair.post(path, data={**_form(chair, path), **_when(fine)})
+    assert response.status_code == 302, response.get_data(as_text=True)
     demo_session.expire_all()
     conference = demo_session.get(Conference, conference.id)
     assert {i.share.until for i in conference.invitations} == {protocol.end_on}
