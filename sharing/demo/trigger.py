@@ -34,7 +34,7 @@ from sharing.demo.names import Resident
 from sharing.demo.plan import CasePlan
 from sharing.demo.steps import notices_went, staff_with
 from sharing.meetings import bringing_cases, series
-from sharing.meetings.sitting_clashes import SITTING_LENGTH
+from sharing.meetings.sitting_clashes import sittings_near
 from sharing.models import (
     Agency,
     Case,
@@ -94,10 +94,7 @@ def _panel_sits(session: Session, day: date) -> datetime:
     """When the review panel sits on ``day``: at 10am, or at 2pm when another meeting of
     the partnership sits that morning (their members are often the same people)."""
     morning = _at(day, 10)
-    taken = session.scalars(
-        select(MeetingSitting.starts_at).where(MeetingSitting.cancelled_at.is_(None))
-    )
-    if any(abs(morning - starts) < SITTING_LENGTH for starts in taken):
+    if session.scalar(sittings_near(morning, None)) is not None:
         return _at(day, 14)
     return morning
 

@@ -65,7 +65,7 @@ def check_free(
     hold_chair(session, chair_id)
     if series_id is not None:
         own = session.scalar(
-            _sittings_near(starts_at, sitting_id).where(MeetingSitting.series_id == series_id)
+            sittings_near(starts_at, sitting_id).where(MeetingSitting.series_id == series_id)
         )
         if own is not None:
             raise InputError(
@@ -187,7 +187,7 @@ def _chair_clash(
     the conferences on its agenda, and ``conference_id``), named for ``viewer``, when,
     and whether a "sitting" or a "conference"; None if nothing."""
     sitting = session.scalar(
-        _sittings_near(starts_at, sitting_id).where(MeetingSeries.chair_id == chair_id)
+        sittings_near(starts_at, sitting_id).where(MeetingSeries.chair_id == chair_id)
     )
     if sitting is not None:
         other = sitting.series
@@ -216,7 +216,7 @@ def _chairs_then(whose: str, name: str, starts_at: datetime, kind: str) -> str:
     )
 
 
-def _sittings_near(starts_at: datetime, sitting_id: int | None) -> Select[MeetingSitting]:
+def sittings_near(starts_at: datetime, sitting_id: int | None) -> Select[MeetingSitting]:
     """The first sitting not cancelled (but ``sitting_id``) overlapping one at
     ``starts_at``."""
     near = (
