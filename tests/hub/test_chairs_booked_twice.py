@@ -22,9 +22,9 @@ from sharing.access.authorise import authorise, decision_on
 from sharing.access.decide import Act, Actor
 from sharing.meetings import bringing_cases, conference_cancelling, series
 from sharing.models import AuditEntry, Case, Conference, MeetingSeries, User
-from sharing.vocabulary import CaseStatus, Role
+from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_client, demo_user, free_for_chair
-from tests.hub.test_conferences import _form, _open_case, _protocol_purpose
+from tests.hub.test_conferences import _form, _open_case, _open_cases, _protocol_purpose
 from tests.hub.test_sittings_that_overlap import _fields, _schedule
 
 PANEL = "Larkmoor estates panel"
@@ -60,18 +60,7 @@ def _refusals(session: Session) -> list[str]:
 
 def _two_cases_of_one_officer(session: Session) -> tuple[Case, Case]:
     first = _open_case(session)
-    second = session.scalar(
-        select(Case)
-        .where(
-            Case.officer_id == first.officer_id,
-            Case.id != first.id,
-            Case.status == CaseStatus.ACTIVE,
-            Case.locked.is_(False),
-            Case.erased_at.is_(None),
-            Case.id.not_in(select(Conference.case_id)),
-        )
-        .order_by(Case.id)
-    )
+    second = session.scalar(_open_cases(Case.officer_id == first.officer_id, Case.id != first.id))
     assert second is not None
     return first, second
 
@@ -116,17 +105,7 @@ def test_the_other_conference_is_not_named_to_a_convenor_who_may_not_open_its_ca
     assert _convene(officer, demo_session, first, chair, when)[0] == 302
     stranger_case = next(
         c
-        for c in demo_session.scalars(
-            select(Case)
-            .where(
-                Case.agency_id == first.agency_id,
-                Case.status == CaseStatus.ACTIVE,
-                Case.locked.is_(False),
-                Case.erased_at.is_(None),
-                Case.id.not_in(select(Conference.case_id)),
-            )
-            .order_by(Case.id)
-        )
+        for c in demo_session.scalars(_open_cases(Case.agency_id == first.agency_id))
         if not decision_on(
             demo_session, Actor.of(demo_session.get(User, c.officer_id)), first.id
         ).allowed

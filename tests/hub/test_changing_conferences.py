@@ -29,13 +29,13 @@ from sharing.models import (
     Notice,
     User,
 )
-from sharing.vocabulary import CaseStatus, ConferenceStatus, MinutesStatus, NoticeKind, Role
+from sharing.vocabulary import ConferenceStatus, MinutesStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user, free_for_chair
 from tests.fixtures.demo_mail import BASE_URL, mail_hub  # noqa: F401 - a fixture
 from tests.fixtures.smtp import smtp_server  # noqa: F401 - a fixture
 from tests.hub.test_cancelling_conferences import _convene, _on_a_sitting, _reloaded
-from tests.hub.test_conferences import QUESTION, _chaired_by_the_police
+from tests.hub.test_conferences import QUESTION, _chaired_by_the_police, _open_cases
 from tests.hub.test_notices import _personal_values
 from tests.hub.test_sittings_moved_elsewhere import _last_sunday_of_october_after
 
@@ -247,17 +247,7 @@ def _another_case_of_its_team(session: Session, case: Case) -> Case:
     of ``case``'s officer (who may open it, and so read its reference)."""
     return next(
         c
-        for c in session.scalars(
-            select(Case)
-            .where(
-                Case.agency_id == case.agency_id,
-                Case.status == CaseStatus.ACTIVE,
-                Case.locked.is_(False),
-                Case.erased_at.is_(None),
-                Case.id.not_in(select(Conference.case_id)),
-            )
-            .order_by(Case.id)
-        )
+        for c in session.scalars(_open_cases(Case.agency_id == case.agency_id))
         if c.officer.team == case.officer.team
     )
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from hub.templating import UK
@@ -66,19 +66,29 @@ PURPOSE = "case_conference"
 QUESTION = "Agree the action plan, and whether to seek a civil injunction"
 
 
+def _open_cases(*where: ColumnElement[bool]) -> Select[tuple[Case]]:
+    """Active cases, not locked or erased, that no conference is about (and match
+    ``where``), oldest first."""
+    return (
+        select(Case)
+        .where(
+            Case.status == CaseStatus.ACTIVE,
+            Case.locked.is_(False),
+            Case.erased_at.is_(None),
+            Case.id.not_in(select(Conference.case_id)),
+            *where,
+        )
+        .order_by(Case.id)
+    )
+
+
 def _open_case(session: Session, *, with_victim: bool = False) -> Case:
     """Larkmoor's first active case that no demo conference is about (and, ``with_victim``,
     that has a victim on it: not every such case has, on every day's demo)."""
-    query = select(Case).where(
-        Case.agency.has(code="larkmoor-ha"),
-        Case.status == CaseStatus.ACTIVE,
-        Case.locked.is_(False),
-        Case.erased_at.is_(None),
-        Case.id.not_in(select(Conference.case_id)),
-    )
+    where = [Case.agency.has(code="larkmoor-ha")]
     if with_victim:
-        query = query.where(Case.parties.any(CaseParty.role == PartyRole.VICTIM))
-    return session.scalar(query.order_by(Case.id))
+        where.append(Case.parties.any(CaseParty.role == PartyRole.VICTIM))
+    return session.scalar(_open_cases(*where))
 
 
 def _agency(session: Session, code: str) -> Agency:
