@@ -22,7 +22,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.errors import InputError
-from sharing.meetings import bringing_cases, series, sitting_clashes, sittings
+from sharing.meetings import bringing_cases, series, sittings
 from sharing.models import (
     AuditEntry,
     Case,
@@ -34,7 +34,7 @@ from sharing.models import (
 )
 from sharing.vocabulary import CaseStatus, ConferenceStatus, MinutesStatus, NoticeKind, Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import bring_a_case, chaired_times, demo_client, demo_user
+from tests.fixtures.demo import bring_a_case, chaired_times, clashes, demo_client, demo_user
 
 GROUP = "Northshire ASB problem-solving group"
 QUESTION = "Agree who leads on the household and a joint plan with the police"
@@ -59,7 +59,7 @@ def _new_sitting(session: Session, days: int = 0) -> MeetingSitting:
     group = _group(session)
     taken = chaired_times(session, group.chair_id)
     when = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=3 + days)
-    while any(abs(when - t) < sitting_clashes.SITTING_LENGTH for t in taken):
+    while clashes(when, taken):
         when += timedelta(hours=5)
     sitting = series.schedule(session, Actor.of(group.chair), group.id, when)
     session.commit()
@@ -109,7 +109,7 @@ def _a_free_time(sitting: MeetingSitting, days: int = 3) -> datetime:
     assert session is not None
     moment = sitting.starts_at + timedelta(days=days)
     taken = chaired_times(session, sitting.series.chair_id)
-    while any(abs(moment - t) < sitting_clashes.SITTING_LENGTH for t in taken):
+    while clashes(moment, taken):
         moment += timedelta(hours=1)
     return moment
 

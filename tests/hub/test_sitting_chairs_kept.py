@@ -20,7 +20,7 @@ from sharing.access.decide import Actor
 from sharing.meetings import series, sitting_clashes
 from sharing.models import MeetingSitting, User
 from sharing.vocabulary import Role
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import clashes, demo_client, demo_user
 from tests.hub.test_changing_meetings import _change, _group
 from tests.hub.test_moving_sittings import _form
 
@@ -31,7 +31,7 @@ def _schedule(session: Session, hours: int) -> MeetingSitting:
     group = _group(session)
     taken = [s.starts_at for s in group.sittings]
     when = clock.now().replace(minute=0, second=0, microsecond=0) + timedelta(hours=hours)
-    while any(abs(when - t) < sitting_clashes.SITTING_LENGTH * 2 for t in taken):
+    while clashes(when, taken, sitting_clashes.SITTING_LENGTH * 2):
         when += timedelta(hours=3)
     sitting = series.schedule(session, Actor.of(group.chair), group.id, when)
     session.commit()

@@ -27,13 +27,12 @@ from sharing.meetings import (
     conferences,
     minutes,
     series,
-    sitting_clashes,
     sitting_dates,
     sittings,
 )
 from sharing.models import Conference, MeetingSeries, MeetingSitting, MinuteItem, Notice, User
 from sharing.vocabulary import ConferenceStatus, MinutesStatus, NoticeKind, Role
-from tests.fixtures.demo import demo_actor, free_for_chair, open_cases
+from tests.fixtures.demo import clashes, demo_actor, free_for_chair, open_cases
 from tests.sharing.test_steps_taken_once import Step, _entries, _race, sessions
 
 __all__ = ["sessions"]  # the fixture, for pytest
@@ -336,7 +335,7 @@ def test_two_sittings_moved_onto_the_same_time_at_once_are_not_both_moved(
         second_was = session.get(MeetingSitting, second_id).starts_at
         taken = {s.starts_at for s in _group(session).sittings}
     when = second_was + timedelta(days=2, hours=1)
-    while any(abs(when - t) < sitting_clashes.SITTING_LENGTH for t in taken):
+    while clashes(when, taken):
         when += timedelta(hours=1)
 
     def by(actor: Actor, sitting_id: int) -> Step:
