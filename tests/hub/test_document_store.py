@@ -23,6 +23,7 @@ from tests.fixtures.app import csrf_token
 from tests.fixtures.cli import hub
 from tests.fixtures.demo import demo_client, demo_copy
 from tests.fixtures.files import pdf
+from tests.fixtures.real_clock import needs_the_real_clock
 from tests.fixtures.smtp import free_port
 from tests.hub.test_documents import DIARY, _case
 
@@ -171,6 +172,7 @@ def _written_hours_ago(store: LocalStore, key: str, hours: float) -> None:
     os.utime(store.root / key[:2] / key, (written, written))
 
 
+@needs_the_real_clock("files written now are stamped with the real time, hours or months away")
 def test_delete_orphans_leaves_the_file_of_an_attach_still_being_saved(
     demo_files, tmp_path, monkeypatch
 ) -> None:

@@ -21,6 +21,7 @@ from sharing.audit.verification import verify
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.models import AuditEntry, AuditQueued, AuditTree
+from tests.fixtures.real_clock import needs_the_real_clock
 from tests.sharing.audit.conftest import ORIGIN, write_log
 
 
@@ -142,6 +143,7 @@ def test_with_an_integrator_of_their_own_committed_entries_wait_for_it(
         assert verify(session).ok
 
 
+@needs_the_real_clock("a thread's timed wait never ends (the monotonic clock is faked)")
 def test_an_integrator_looks_on_its_own_and_adds_what_is_left_when_stopped(
     migrated_engine: Engine,
 ) -> None:
