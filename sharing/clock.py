@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 #: Where the partnership's days begin and end.
@@ -110,6 +110,15 @@ def full_years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return date(day.year + years, 3, 1)
+
+
+def days_before(moment: datetime, days: int) -> datetime:
+    """The moment a UK clock showed ``moment``'s time ``days`` days earlier: "the last 30
+    days" from 9am are from 9am, across a change of the clocks too (where 30 times 24
+    hours would be from 8am or 10am). A time the clocks skipped that day is the moment an
+    hour later on them, as it would have been in winter time."""
+    local = moment.astimezone(PARTNERSHIP_ZONE).replace(fold=0)
+    return (local - timedelta(days=days)).astimezone(UTC)
 
 
 def today() -> date:

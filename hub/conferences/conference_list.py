@@ -4,8 +4,6 @@ and what I was told in the last 30 days of conferences my agency may no longer o
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import render_template
 from flask_login import current_user
 
@@ -17,7 +15,7 @@ from sharing.meetings import conference_listing
 
 @bp.route("/conferences")
 def index() -> str:
-    since = clock.now() - timedelta(days=30)
+    since = clock.days_before(clock.now(), 30)
     rows = conference_listing.conferences_for(db(), current_user.actor, since=since)
     now = clock.now()
     told = conference_listing.told_of(

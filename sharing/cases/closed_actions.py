@@ -15,7 +15,7 @@ actions and the cases whose actions it showed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -88,7 +88,7 @@ def closed_lately(
             .where(
                 *owned_where(actor),
                 Action.status != ActionStatus.OPEN,
-                Action.closed_at >= now - timedelta(days=CLOSED_DAYS),
+                Action.closed_at >= clock.days_before(now, CLOSED_DAYS),
             )
             .options(
                 selectinload(Action.closed_by),

@@ -1,6 +1,7 @@
 """UK clock times as moments: a time the clocks skip is none; a repeated one its first.
 A day some years on is the same day, or 28 February for a 29 February; the end of full
-years from a 29 February is 1 March."""
+years from a 29 February is 1 March. Days before a moment start at its time on the
+clock."""
 
 from __future__ import annotations
 
@@ -76,4 +77,29 @@ def test_a_time_said_in_summer_or_winter_time_is_the_moment_the_clocks_showed_it
     assert clock.uk_moment_in(july, 12, 0, "GMT") is None
     assert all(
         clock.uk_moment_in(spring, 1, m, z) is None for m in range(60) for z in ("BST", "GMT")
+    )
+
+
+def test_days_before_a_moment_start_at_the_same_time_on_the_clock_across_a_change() -> None:
+    nine_in_november = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 9am GMT
+    assert clock.days_before(nine_in_november, 30) == datetime(2026, 10, 21, 8, 0, tzinfo=UTC)
+    assert clock.moment_text(clock.days_before(nine_in_november, 30)) == (
+        "21 October 2026 at 9:00am"
+    )
+    nine_in_april = datetime(2027, 4, 10, 8, 0, tzinfo=UTC)  # 9am BST
+    assert clock.days_before(nine_in_april, 30) == datetime(2027, 3, 11, 9, 0, tzinfo=UTC)
+    # no change between: 30 times 24 hours
+    june = datetime(2027, 6, 30, 14, 15, tzinfo=UTC)
+    assert clock.days_before(june, 30) == datetime(2027, 5, 31, 14, 15, tzinfo=UTC)
+    # the second 1:30am of 25 October 2026 (GMT) and the first (BST) both go to 1:30am BST
+    assert clock.days_before(datetime(2026, 10, 25, 1, 30, tzinfo=UTC), 1) == datetime(
+        2026, 10, 24, 0, 30, tzinfo=UTC
+    )
+    assert clock.days_before(datetime(2026, 10, 25, 0, 30, tzinfo=UTC), 1) == datetime(
+        2026, 10, 24, 0, 30, tzinfo=UTC
+    )
+    # a day before 1:30am on 30 March 2026 is 1:30am on 29 March, which the clocks
+    # skipped: the moment 1:30am GMT would have been (2:30am BST)
+    assert clock.days_before(datetime(2026, 3, 30, 0, 30, tzinfo=UTC), 1) == datetime(
+        2026, 3, 29, 1, 30, tzinfo=UTC
     )
