@@ -82,7 +82,7 @@ def write(case_id: int) -> Response | tuple[str, int]:
             form.formats_chosen.data = "y"
             return render_template(
                 "letters/preview.html",
-                title=f"Preview: {letter.template.title}",
+                title=f"Preview: {letter.template.title} for case {case.reference}",
                 form=form,
                 case=case,
                 letter=letter,

@@ -106,6 +106,11 @@ def test_an_officer_writes_a_warning_in_large_print_and_it_is_kept_with_the_case
     )
     assert preview.status_code == 200, preview.get_data(as_text=True)
     page = preview.get_data(as_text=True)
+    # one tab each: two cases' previews of the same letter are told apart by their title
+    assert (
+        f"<title>Preview: Written warning about anti-social behaviour for case {case.reference} – "
+        in page
+    )
     assert "In large print: their reasonable adjustments ask for large print." in page
     assert "hub-letter--large-print" in page
     assert BEHAVIOUR in page
