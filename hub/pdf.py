@@ -1,14 +1,18 @@
 """PDFs of the hub's own pages (conference packs), rendered by WeasyPrint from the same
 templates as the page. The document is self-contained: WeasyPrint is given no base URL and
 refuses every URL it would otherwise fetch, so a PDF never reaches out to the network or
-the file system, whatever text the pack holds."""
+the file system, whatever text the pack holds. A PDF to download is named for what it is
+(``pdf_download``)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import NoReturn
 
 from markupsafe import Markup
 from weasyprint import HTML
+from werkzeug.wrappers import Response
 
 #: The fonts of every PDF (``pdf_fonts`` in its styles): DejaVu Sans, then for the scripts
 #: it lacks that residents' names are written in, Noto Sans (Debian's fonts-noto-core and
@@ -51,3 +55,22 @@ def _refuse(url: str, *args: object, **kwargs: object) -> NoReturn:
 def render_pdf(html: str) -> bytes:
     """The PDF of a complete HTML document (its styles inline)."""
     return HTML(string=html, url_fetcher=_refuse).write_pdf()
+
+
+def pdf_download(html: str, *name: str) -> Response:
+    """The PDF of ``html`` to download, its file named by ``name``'s parts joined with
+    hyphens: ``pdf_download(html, "agenda", "Larkmoor ASB panel", "2027-01-12")`` is
+    ``agenda-Larkmoor-ASB-panel-2027-01-12.pdf``. Each part keeps only its letters (accents
+    dropped) and digits, so that a name as its writer gave it makes a plain file name."""
+    parts = (_plain(part) for part in name)
+    file_name = "-".join(part for part in parts if part) or "document"
+    return Response(
+        render_pdf(html),
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{file_name}.pdf"'},
+    )
+
+
+def _plain(part: str) -> str:
+    ascii_only = unicodedata.normalize("NFKD", part).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9]+", "-", ascii_only).strip("-")

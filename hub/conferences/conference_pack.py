@@ -8,7 +8,8 @@ from werkzeug.wrappers import Response
 
 from hub.conferences.views import bp
 from hub.database import db
-from hub.pdf import render_pdf
+from hub.pdf import pdf_download
+from sharing import clock
 from sharing.errors import NotAllowed, NotFound
 from sharing.meetings import packs
 
@@ -46,10 +47,9 @@ def pack_pdf(conference_id: int) -> Response:
         title=f"Conference pack: case {found.conference.case_reference}",
         pack=found,
     )
-    return Response(
-        render_pdf(html),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="conference-{conference_id}-pack.pdf"'
-        },
+    return pdf_download(
+        html,
+        "conference-pack",
+        found.conference.case_reference,
+        clock.day_of(found.conference.starts_at).isoformat(),
     )

@@ -16,8 +16,9 @@ from hub.database import db
 from hub.forms import HubForm, TextLimit
 from hub.guard import forbid
 from hub.meetings.views import bp
-from hub.pdf import render_pdf
+from hub.pdf import pdf_download
 from hub.templating import uk_date
+from sharing import clock
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import agenda, agenda_changes
@@ -61,10 +62,8 @@ def agenda_page(series_id: int, sitting_id: int) -> tuple[str, int]:
 def agenda_pdf(series_id: int, sitting_id: int) -> Response:
     found = _read(series_id, sitting_id, "pdf")
     html = render_template("meetings/agenda_pdf.html", title=_title(found), agenda=found)
-    return Response(
-        render_pdf(html),
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="sitting-{sitting_id}-agenda.pdf"'},
+    return pdf_download(
+        html, "agenda", found.series_name, clock.day_of(found.starts_at).isoformat()
     )
 
 

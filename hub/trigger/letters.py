@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from hub import opened
 from hub.database import db
 from hub.forms import HubForm
-from hub.pdf import render_pdf
+from hub.pdf import pdf_download
 from hub.trigger.views import _procedure, _refused_on_page, bp
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.models import TriggerApplication
@@ -135,15 +135,7 @@ CHANGED_SINCE_PRINTED = (
 def letter_pdf(application_id: int, kind: str) -> Response:
     found = _letter(application_id, kind)
     html = render_template("trigger/letter_pdf.html", title=found.subject, letter=found)
-    return Response(
-        render_pdf(html),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="{found.reference}-{found.kind.value}.pdf"'
-            )
-        },
-    )
+    return pdf_download(html, found.reference, found.kind.value)
 
 
 @bp.post("/<int:application_id>/letters/<kind>/copy")

@@ -24,7 +24,6 @@ from weasyprint.formatting_structure import boxes
 
 import hub
 from hub import pdf
-from hub.conferences import conference_pack
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.needs import Needs
@@ -205,12 +204,13 @@ def test_a_long_e_mail_address_wraps_inside_its_cell_in_the_pack_pdf(
     demo_session.commit()
 
     rendered: list[str] = []
+    render_pdf = pdf.render_pdf
 
     def render(html: str) -> bytes:
         rendered.append(html)
-        return pdf.render_pdf(html)
+        return render_pdf(html)
 
-    monkeypatch.setattr(conference_pack, "render_pdf", render)
+    monkeypatch.setattr(pdf, "render_pdf", render)
     assert officer.get(f"/conferences/{conference.id}/pack.pdf").status_code == 200
     beyond, lines = _text_beyond_cells(rendered[0])
     assert beyond == []  # nothing prints over the next column
