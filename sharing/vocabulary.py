@@ -104,6 +104,7 @@ class PartyRole(Labelled):
 
 class CaseCategory(Labelled):
     NOISE = "noise", "Noise"
+    SMOKE_ODOUR = "smoke_odour", "Smoke, fumes, odours and bonfires"
     VERBAL_ABUSE = "verbal_abuse", "Verbal abuse, harassment or intimidation"
     PHYSICAL_VIOLENCE = "physical_violence", "Physical violence"
     DRUGS = "drugs", "Drugs or substance misuse"

@@ -20,8 +20,8 @@ from tests.fixtures.api import register
 from tests.hub.test_api_calls import call, new_case, open_case
 
 CATEGORIES = (
-    "noise, verbal_abuse, physical_violence, drugs, alcohol, damage, litter, vehicles, "
-    "animals, communal_areas, neighbour_dispute, criminal, other"
+    "noise, smoke_odour, verbal_abuse, physical_violence, drugs, alcohol, damage, litter, "
+    "vehicles, animals, communal_areas, neighbour_dispute, criminal, other"
 )
 WITH_OFFSET = (
     "has no offset from UTC: give it as 2026-03-30T22:15:00+01:00 (+01:00 in summer time, "

@@ -1,6 +1,7 @@
 """An environmental health officer records a noise case in the words of their own work:
 noise monitoring, a community protection warning and an abatement notice served for a
-statutory nuisance (Environmental Protection Act 1990 s.80), not only a landlord's."""
+statutory nuisance (Environmental Protection Act 1990 s.80), not only a landlord's; and a
+case about smoke, fumes, odours or bonfires as such, not as "Other"."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sharing.models import Action, Agency, Case, CaseReview
 from sharing.vocabulary import ActionKind, AgencyType, ClosureReason, Intervention, Role
 from tests.fixtures.app import Partnership, csrf_token
 from tests.fixtures.demo import demo_client, demo_user
+from tests.hub.test_cases import _new_case_form
 
 
 @pytest.fixture
@@ -79,6 +81,32 @@ def test_an_environmental_health_officer_records_the_actions_of_a_noise_case(
     page = html.unescape(client.get(f"/cases/{case.id}").get_data(as_text=True))
     assert label in page
     assert what in page
+
+
+def test_an_environmental_health_officer_opens_a_case_about_a_bonfire_as_smoke_and_odour(
+    as_user, create_user, db_session, environmental_health
+) -> None:
+    officer = create_user("case_officer", agency=environmental_health)
+    client = as_user(user=officer)
+    form = html.unescape(client.get("/cases/new").get_data(as_text=True))
+    assert 'value="smoke_odour"' in form
+    assert "Smoke, fumes, odours and bonfires" in form
+    summary = "Garden bonfires most evenings; smoke comes in through the windows"
+    opened = client.post(
+        "/cases/new",
+        data=_new_case_form(
+            category="smoke_odour",
+            summary=summary,
+            officer_id=str(officer.id),
+            csrf_token=csrf_token(client, "/cases/new"),
+        ),
+    )
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    page = html.unescape(client.get(opened.location).get_data(as_text=True))
+    assert "Smoke, fumes, odours and bonfires" in page
+    assert summary in page
+    case = db_session.scalar(select(Case).where(Case.agency_id == environmental_health.id))
+    assert case.category.value == "smoke_odour"
 
 
 def test_the_benchmark_counts_noise_work_where_housemark_would() -> None:

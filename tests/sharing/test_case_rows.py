@@ -300,7 +300,10 @@ def test_a_hundred_thousand_rows_are_read_one_at_a_time() -> None:
             "column protected_characteristic: is given, but hate_motivated is not yes",
         ),
         ({"opened_on": "2026-1-5"}, "column opened_on: is not a date like"),
-        ({"category": "barking"}, "column category: is not one of noise, verbal_abuse"),
+        (
+            {"category": "barking"},
+            "column category: is not one of noise, smoke_odour, verbal_abuse",
+        ),
         ({"priority": "red"}, "column priority: is not one of red_urgent, red_high, amber"),
         ({"postcode": "XX1"}, "column postcode: is not a UK postcode"),
         ({"victim_postcode": "12345"}, "column victim_postcode: is not a UK postcode"),
