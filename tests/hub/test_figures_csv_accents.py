@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sharing.models import Agency, Ward
 from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_client, demo_user
-from tests.hub.test_figures_page import _last_financial_year, _query
+from tests.hub.test_figures_page import _latest_year_ended, _query
 from tests.hub.test_regulator_page import _year
 
 BYTE_ORDER_MARK = b"\xef\xbb\xbf"
@@ -53,7 +53,7 @@ def _get(app: Flask, session: Session, code: str, role: Role, path: str):
 def test_a_ward_named_with_accents_reads_as_written_in_the_tables_csv(
     demo_hub, demo_session
 ) -> None:
-    path = f"/figures/tables/wards.csv?{_query(**_last_financial_year())}"
+    path = f"/figures/tables/wards.csv?{_query(**_latest_year_ended())}"
     listed = _rows(_get(demo_hub, demo_session, "northshire-csp", Role.CONFERENCE_CHAIR, path))
     ward_name = listed[3][0]
     ward = demo_session.scalar(select(Ward).where(Ward.name == ward_name))
