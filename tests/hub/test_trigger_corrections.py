@@ -170,7 +170,15 @@ def test_saving_the_form_unchanged_records_nothing(demo_hub, demo_session) -> No
         ({"victim_family_name": ""}, "victim_family_name", "Enter the victim"),
         ({"victim_postcode": "NOT A CODE"}, "victim_postcode", "Enter a real postcode"),
         ({"problem": "<b>loud</b>"}, "problem", "without HTML"),
-        ({"received_on-year": str(clock.today().year + 1)}, "received_on", "future"),
+        (  # 1 January: a real date next year, even from 29 February
+            {
+                "received_on-day": "1",
+                "received_on-month": "1",
+                "received_on-year": str(clock.today().year + 1),
+            },
+            "received_on",
+            "future",
+        ),
     ],
 )
 def test_a_bad_correction_is_refused_at_its_field_and_changes_nothing(

@@ -116,7 +116,7 @@ def test_a_case_erased_while_open_before_the_rule_is_on_no_list_of_work(
     assert officer_case is not None
     officer = officer_case.officer
     actor = Actor.of(officer)
-    far = officer_case.review_due_on.replace(year=officer_case.review_due_on.year + 1)
+    far = clock.years_after(officer_case.review_due_on, 1)
     before = listing.home_summary(session, actor, far)
     assert officer_case.id in [r.id for r in before.reviews_due] or before.reviews_due_total > 10
     officer_case.erased_at = clock.now()

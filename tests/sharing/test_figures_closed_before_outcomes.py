@@ -6,18 +6,18 @@ PostgreSQL alike."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import Engine, select
 
+from sharing import clock
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.figures.months import Months
+from sharing.figures.months import quarter_before
 from sharing.models import Case
 from sharing.vocabulary import ClosureOutcome
 from tests.sharing.test_partnership_figures import _count, _exact, _within
 
-QUARTER = Months(date(2026, 7, 1), date(2026, 10, 1))
+#: The last quarter ended: within the demo's year of casework on any day.
+QUARTER = quarter_before(clock.today())
 
 
 def test_a_case_closed_before_outcomes_were_recorded_is_counted_as_such(

@@ -13,13 +13,26 @@ from sqlalchemy import Engine, select
 from sharing import clock
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
-from sharing.figures.months import Months
+from sharing.figures.months import Months, months_later
 from sharing.models import Case
 from sharing.vocabulary import ClosureOutcome
 from tests.sharing.test_partnership_figures import _count, _within
 
-#: A quarter that has ended, in British Summer Time.
-QUARTER = Months(date(2026, 7, 1), date(2026, 10, 1))
+
+def _summer_quarter_ended() -> Months:
+    """The latest quarter in British Summer Time (April to June, or July to September)
+    that has ended: within the demo's year of casework on any day."""
+    today = clock.today()
+    if today.month >= 10:
+        start = date(today.year, 7, 1)
+    elif today.month >= 7:
+        start = date(today.year, 4, 1)
+    else:
+        start = date(today.year - 1, 7, 1)
+    return Months(start, months_later(start, 3))
+
+
+QUARTER = _summer_quarter_ended()
 ROWS = (
     "Due their first contact by now",
     "Contacted by the day promised",
