@@ -29,6 +29,7 @@ from sharing.access.authorise import REFUSED_AS, AuthorisedCase
 from sharing.access.decide import Act, Decision
 from sharing.access.reveal import load_data_keys, may_read, reveal, reveal_file
 from sharing.audit import acts
+from sharing.cases import people_shown
 from sharing.crypto.sealing import ErasedValue, IntegrityFailure, seal_file, seal_many
 from sharing.errors import InputError, NotFound
 from sharing.files import checks
@@ -354,7 +355,7 @@ def _attached_to(decision: Decision, document: Document) -> str | None:
         role = party.role.label.lower() if party else "person"
         if document.person is not None and _names_person(decision, document):
             values = reveal(decision, document.person, ("given_names", "family_name"))
-            name = " ".join(v for v in (values["given_names"], values["family_name"]) if v)
+            name = people_shown.name(decision, document.person, values)
             return f"{name or 'Name not recorded'} ({role})"
         return f"A {role}"
     return None

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.reveal import load_data_keys, reveal
+from sharing.cases import people_shown
 from sharing.cases.letters_file import LetterTemplate
 from sharing.cases.needs import RecordedNeeds, adjustments_of
 from sharing.cases.people_shown import by_person, parts_text
@@ -37,7 +38,7 @@ def addressees(
     found = []
     for person_id, held in by_person(parties).items():
         values = reveal(authorised.decision, held[0].person, ("given_names", "family_name"))
-        name = " ".join(v for v in (values["given_names"], values["family_name"]) if v)
+        name = people_shown.name(authorised.decision, held[0].person, values)
         parts = parts_text([p.role for p in held])
         found.append((person_id, parts, f"{name or 'Name not recorded'} ({parts})"))
     return found
@@ -80,7 +81,7 @@ class Recipient:
         return cls(
             person_id=person.id,
             part=parts_text([p.role for p in held]),
-            name=" ".join(v for v in (values["given_names"], values["family_name"]) if v) or None,
+            name=people_shown.name(authorised.decision, person, values),
             address=address + ((values["postcode"],) if values["postcode"] else ()),
             large_print=_chosen(large_print, Adjustment.LARGE_PRINT in asked),
             plain=_chosen(plain, Adjustment.PLAIN_LANGUAGE in asked),

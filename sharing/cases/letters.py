@@ -22,7 +22,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
-from sharing.cases import documents
+from sharing.cases import documents, people_shown
 from sharing.cases.needs import RecordedNeeds, adjustments_of
 from sharing.cases.people_shown import by_person, parts_text
 from sharing.cases.standard_letters import officer_left
@@ -233,7 +233,7 @@ def complainant_letter(
         agency_contact=(contact or {}).get(case.agency.code),
         reference=case.reference,
         dated=clock.today(),
-        name=" ".join(v for v in (values["given_names"], values["family_name"]) if v) or None,
+        name=people_shown.name(authorised.decision, person, values),
         address=values["address"],
         postcode=values["postcode"],
         we_will=chosen,

@@ -29,12 +29,21 @@ from sharing.access.decide import Act
 from sharing.access.facts import policy
 from sharing.access.reveal import ERASED, load_data_keys, reveal_rows
 from sharing.audit import acts
-from sharing.cases import shares
+from sharing.cases import people_shown, shares
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
-from sharing.models import Agency, Case, CaseParty, Incident, ProtocolRecord, Referral, Share
+from sharing.models import (
+    Agency,
+    Case,
+    CaseParty,
+    Incident,
+    Person,
+    ProtocolRecord,
+    Referral,
+    Share,
+)
 from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import (
     AgencyType,
@@ -145,7 +154,7 @@ def referral_lines(
             agency=r.agency.name if r.agency else None,
             may_record_outcome=r.outcome is None
             and outcome_refusal(session, authorised, r) is None,
-            person=_person(authorised, name),
+            person=_person(authorised, r.person, name),
             referred_at=r.referred_at,
             referred_by=r.referred_by.display_name,
             reason=text["reason"],
@@ -156,12 +165,12 @@ def referral_lines(
     ]
 
 
-def _person(authorised: AuthorisedCase, name: dict[str, str | None]) -> str | None:
+def _person(authorised: AuthorisedCase, person: Person, name: dict[str, str | None]) -> str | None:
     """Who was referred: nobody is named on an erased case (those it kept are its agency's
-    records, no longer part of it)."""
+    records, no longer part of it), and someone erased is named once as erased."""
     if authorised.case.erased_at is not None and authorised.decision.allows("identity"):
         return ERASED
-    return " ".join(v for v in name.values() if v) or None
+    return people_shown.name(authorised.decision, person, name)
 
 
 def hate_pathway(session: Session, authorised: AuthorisedCase) -> HatePathway | None:

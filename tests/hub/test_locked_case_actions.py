@@ -126,7 +126,9 @@ def test_a_new_action_on_a_locked_case_goes_only_to_someone_on_the_lock(
     path = f"/cases/{case.id}/actions/new"
     form = officer.get(path).get_data(as_text=True)
     assert "This case is locked to named people" in form
-    assert f'<option value="{police.id}"' not in form
+    agencies = form.split('name="owner_agency"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{case.agency_id}"' in agencies
+    assert f'<option value="{police.id}"' not in agencies  # (a person's may have its number)
     assert f">{manager.display_name}, " in form
     assert f">{colleague.display_name}, " not in form
     before = _open_actions(demo_session, case)
