@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from sharing import clock
 from sharing.demo import DEMO_ACCOUNTS
-from sharing.models import Case, CaseParty, User
+from sharing.models import Agency, Case, CaseParty, Share, User
 from sharing.vocabulary import CaseStatus, PartyRole, Role
 from tests.browser.test_accessibility import _sign_in, violations
 from tests.fixtures.demo import share_demo_case
@@ -29,8 +29,9 @@ BEHAVIOUR = "music played loudly late at night, and shouting on the shared landi
 
 
 def _journey_case(demo_app) -> tuple[int, str, str]:
-    """An open, unlocked Northshire Homes case with a reported person, whose officer signs
-    in without a security code: its id, reference and the officer's e-mail."""
+    """An open, unlocked Northshire Homes case with a reported person, not shared with the
+    police yet (the journeys share it with them), whose officer signs in without a
+    security code: its id, reference and the officer's e-mail."""
     simple = {a.email for a in DEMO_ACCOUNTS if not a.totp_secret}
     with demo_app.extensions["hub.sessions"]() as session:
         cases = session.scalars(
@@ -42,6 +43,16 @@ def _journey_case(demo_app) -> tuple[int, str, str]:
                 Case.locked.is_(False),
                 Case.erased_at.is_(None),
                 Case.parties.any(CaseParty.role == PartyRole.REPORTED),
+                Case.id.not_in(
+                    select(Share.case_id).where(
+                        Share.agency_id
+                        == select(Agency.id)
+                        .where(Agency.code == "northshire-police")
+                        .scalar_subquery(),
+                        Share.revoked_at.is_(None),
+                        Share.until >= clock.today(),
+                    )
+                ),
             )
             .order_by(Case.id.desc())
         ).all()

@@ -71,7 +71,7 @@ def refused_form_leads_to_its_fields(page: Page) -> list[str]:
 
 def outcome_is_read_out(page: Page, words: str) -> None:
     now = focused(page)
-    assert now["role"] == "alert", (page.url, now)
+    assert now["role"] == "alert", (page.url, now, page.locator("main").inner_text()[:600])
     assert words in now["text"], (page.url, now)
 
 
