@@ -40,9 +40,7 @@ def test_an_agenda_is_named_by_its_meeting_as_written_and_its_day(
     chair = _chair(demo_hub, demo_session)
     _group(demo_session).name = "Ystradfellte & Pen-y-cae ASB panel (Wednesdays) — été"
     demo_session.commit()
-    response = chair.get(
-        f"/meetings/{sitting.series_id}/sittings/{sitting.id}/agenda.pdf"
-    )
+    response = chair.get(f"/meetings/{sitting.series_id}/sittings/{sitting.id}/agenda.pdf")
     assert response.status_code == 200
     day = clock.day_of(sitting.starts_at).isoformat()
     assert _file_name(response.headers["Content-Disposition"]) == (
