@@ -3,11 +3,9 @@ an out-of-hours visit), a community protection warning, and an abatement notice 
 for a statutory nuisance (Environmental Protection Act 1990 s.80), which a conference's
 decision to take legal action can name too.
 
-On SQLite the kinds' check is rewritten in place, in the table's stored schema (SQLite's
-own procedure for a change no stored row can break: the new list only adds kinds, and a
-downgrade first records them as the old ones): Alembic's batch copy would turn the
-columns earlier migrations added in place into table constraints, so that their own
-downgrades, which drop those columns in place, would fail.
+The kinds' check is changed by ``sharing.choice_checks`` (on SQLite in place, in the
+table's stored schema: the new list only adds kinds, and a downgrade first records them
+as the old ones).
 
 Revision ID: 0086
 Revises: 0085
@@ -18,6 +16,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from sharing.choice_checks import ChoiceColumn, change_choices
 
 revision = "0086"
 down_revision = "0085"
@@ -55,49 +55,15 @@ _NEW_KINDS = {
     "community_protection_warning": "early_intervention_other",
     "abatement_notice": "other_legal",
 }
-#: The tables and columns that hold an action kind.
-_KIND_COLUMNS = (("actions", "kind", False), ("conference_decisions", "tool", True))
-
-
-def _enum(*values: str) -> sa.Enum:
-    return sa.Enum(
-        *values, name="action_kind", native_enum=False, create_constraint=True, length=40
-    )
-
-
-def _listed(column: str, kinds: tuple[str, ...]) -> str:
-    """The check as SQLAlchemy writes it in a table's schema."""
-    return f"CHECK ({column} IN (" + ", ".join(f"'{kind}'" for kind in kinds) + "))"
+#: The columns that hold an action kind.
+_KIND_COLUMNS = (
+    ChoiceColumn("actions", "kind", nullable=False),
+    ChoiceColumn("conference_decisions", "tool", nullable=True),
+)
 
 
 def _change_kinds(old: tuple[str, ...], new: tuple[str, ...]) -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        _change_kinds_in_place(old, new)
-        return
-    for table, column, nullable in _KIND_COLUMNS:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.alter_column(
-                column, existing_type=_enum(*old), type_=_enum(*new), existing_nullable=nullable
-            )
-
-
-def _change_kinds_in_place(old: tuple[str, ...], new: tuple[str, ...]) -> None:
-    bind = op.get_bind()
-    version = bind.scalar(sa.text("PRAGMA schema_version"))
-    bind.execute(sa.text("PRAGMA writable_schema = ON"))
-    for table, column, _ in _KIND_COLUMNS:
-        schema = bind.scalar(
-            sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :table"),
-            {"table": table},
-        )
-        if _listed(column, old) not in schema:
-            raise RuntimeError(f"{table}.{column}: its check is not the one expected")
-        bind.execute(
-            sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = :table"),
-            {"sql": schema.replace(_listed(column, old), _listed(column, new)), "table": table},
-        )
-    bind.execute(sa.text(f"PRAGMA schema_version = {int(version) + 1}"))
-    bind.execute(sa.text("PRAGMA writable_schema = OFF"))
+    change_choices(op, "action_kind", _KIND_COLUMNS, old, new)
 
 
 def upgrade() -> None:

@@ -2,9 +2,9 @@
 (Environmental Protection Act 1990 s.79) environmental health deals with besides noise,
 which were recorded as "Other".
 
-On SQLite the categories' check is rewritten in place, in the table's stored schema, as
-0086 does for action kinds (the new list only adds a category, and a downgrade first
-records its cases as "other").
+The categories' check is changed by ``sharing.choice_checks`` (on SQLite in place, in the
+table's stored schema: the new list only adds a category, and a downgrade first records
+its cases as "other").
 
 Revision ID: 0087
 Revises: 0086
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from sharing.choice_checks import ChoiceColumn, change_choices
 
 revision = "0087"
 down_revision = "0086"
@@ -39,38 +41,8 @@ _CATEGORIES = (
 _NEW = "smoke_odour"
 
 
-def _enum(*values: str) -> sa.Enum:
-    return sa.Enum(
-        *values, name="case_category", native_enum=False, create_constraint=True, length=40
-    )
-
-
-def _listed(categories: tuple[str, ...]) -> str:
-    """The check as SQLAlchemy writes it in the table's schema."""
-    return "CHECK (category IN (" + ", ".join(f"'{c}'" for c in categories) + "))"
-
-
 def _change_categories(old: tuple[str, ...], new: tuple[str, ...]) -> None:
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        with op.batch_alter_table("cases", schema=None) as batch_op:
-            batch_op.alter_column(
-                "category", existing_type=_enum(*old), type_=_enum(*new), existing_nullable=False
-            )
-        return
-    version = bind.scalar(sa.text("PRAGMA schema_version"))
-    schema = bind.scalar(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'cases'")
-    )
-    if _listed(old) not in schema:
-        raise RuntimeError("cases.category: its check is not the one expected")
-    bind.execute(sa.text("PRAGMA writable_schema = ON"))
-    bind.execute(
-        sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' AND name = 'cases'"),
-        {"sql": schema.replace(_listed(old), _listed(new))},
-    )
-    bind.execute(sa.text(f"PRAGMA schema_version = {int(version) + 1}"))
-    bind.execute(sa.text("PRAGMA writable_schema = OFF"))
+    change_choices(op, "case_category", [ChoiceColumn("cases", "category", False)], old, new)
 
 
 def upgrade() -> None:
