@@ -17,7 +17,7 @@ from sharing.access.reveal import load_data_keys, reveal, reveal_one, reveal_row
 from sharing.audit import acts
 from sharing.cases.actions import open_action
 from sharing.cases.needs import Needs, needs_of
-from sharing.cases.people_shown import PERSON_COLUMNS, by_person, name, parts_text
+from sharing.cases.people_shown import NAME_PARTS, PERSON_COLUMNS, by_person, name, parts_text
 from sharing.errors import NotFound
 from sharing.models import Action, CaseParty
 from sharing.vocabulary import PartyRole, Priority
@@ -51,9 +51,7 @@ def case_heading(session: Session, authorised: AuthorisedCase, form: str) -> Cas
         p.person_id: name(authorised.decision, p.person, values) or "Name not recorded"
         for p, values in zip(
             parties,
-            reveal_rows(
-                authorised.decision, [p.person for p in parties], ("given_names", "family_name")
-            ),
+            reveal_rows(authorised.decision, [p.person for p in parties], NAME_PARTS),
             strict=True,
         )
     }

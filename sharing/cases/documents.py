@@ -354,7 +354,7 @@ def _attached_to(decision: Decision, document: Document) -> str | None:
         party = next((p for p in document.case.parties if p.person_id == document.person_id), None)
         role = party.role.label.lower() if party else "person"
         if document.person is not None and _names_person(decision, document):
-            values = reveal(decision, document.person, ("given_names", "family_name"))
+            values = reveal(decision, document.person, people_shown.NAME_PARTS)
             name = people_shown.name(decision, document.person, values)
             return f"{name or 'Name not recorded'} ({role})"
         return f"A {role}"

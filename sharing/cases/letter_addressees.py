@@ -16,7 +16,6 @@ from sharing.access.reveal import load_data_keys, reveal
 from sharing.cases import people_shown
 from sharing.cases.letters_file import LetterTemplate
 from sharing.cases.needs import RecordedNeeds, adjustments_of
-from sharing.cases.people_shown import by_person, parts_text
 from sharing.models import CaseParty
 from sharing.vocabulary import Adjustment, PartyRole
 
@@ -36,10 +35,10 @@ def addressees(
     ).all()
     load_data_keys(session, [p.person.data_key_id for p in parties])
     found = []
-    for person_id, held in by_person(parties).items():
-        values = reveal(authorised.decision, held[0].person, ("given_names", "family_name"))
+    for person_id, held in people_shown.by_person(parties).items():
+        values = reveal(authorised.decision, held[0].person, people_shown.NAME_PARTS)
         name = people_shown.name(authorised.decision, held[0].person, values)
-        parts = parts_text([p.role for p in held])
+        parts = people_shown.parts_text([p.role for p in held])
         found.append((person_id, parts, f"{name or 'Name not recorded'} ({parts})"))
     return found
 
@@ -80,7 +79,7 @@ class Recipient:
         address = tuple(line for line in (values["address"] or "").splitlines() if line.strip())
         return cls(
             person_id=person.id,
-            part=parts_text([p.role for p in held]),
+            part=people_shown.parts_text([p.role for p in held]),
             name=people_shown.name(authorised.decision, person, values),
             address=address + ((values["postcode"],) if values["postcode"] else ()),
             large_print=_chosen(large_print, Adjustment.LARGE_PRINT in asked),
@@ -93,7 +92,7 @@ class Recipient:
 
 
 #: What a letter reads of the person it goes to.
-_READ = ("given_names", "family_name", "address", "postcode", "adjustments", "contact_needs")
+_READ = (*people_shown.NAME_PARTS, "address", "postcode", "adjustments", "contact_needs")
 #: The adjustments a letter follows by its form.
 _FORMS = (Adjustment.LARGE_PRINT, Adjustment.PLAIN_LANGUAGE)
 

@@ -24,7 +24,6 @@ from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases import documents, people_shown
 from sharing.cases.needs import RecordedNeeds, adjustments_of
-from sharing.cases.people_shown import by_person, parts_text
 from sharing.cases.standard_letters import officer_left
 from sharing.clock import day_text
 from sharing.errors import InputError
@@ -113,18 +112,18 @@ def addressees(session: Session, authorised: AuthorisedCase) -> list[Addressee]:
         .where(CaseParty.case_id == authorised.id, CaseParty.role.in_(ADDRESSEES))
         .order_by(CaseParty.id)
     ).all()
-    people = by_person(parties)
+    people = people_shown.by_person(parties)
     load_data_keys(session, [held[0].person.data_key_id for held in people.values()])
     names = reveal_rows(
         authorised.decision,
         [held[0].person for held in people.values()],
-        ("given_names", "family_name"),
+        people_shown.NAME_PARTS,
     )
     return [
         Addressee(
             person_id,
             f"{' '.join(v for v in values.values() if v) or 'Name not recorded'} "
-            f"({parts_text([p.role for p in held])})",
+            f"({people_shown.parts_text([p.role for p in held])})",
         )
         for (person_id, held), values in zip(people.items(), names, strict=True)
     ]
@@ -209,7 +208,7 @@ def complainant_letter(
     values = reveal(
         authorised.decision,
         person,
-        ("given_names", "family_name", "address", "postcode", "adjustments", "contact_needs"),
+        (*people_shown.NAME_PARTS, "address", "postcode", "adjustments", "contact_needs"),
     )
     chosen = [plan[i] for i in plan if i in set(data.action_ids)]
     asked = Adjustment.LARGE_PRINT in adjustments_of(values["adjustments"])

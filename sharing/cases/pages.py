@@ -32,6 +32,7 @@ from sharing.cases.locks import HeldOutside, RefusedAttempt, held_outside_lock, 
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.officers import OfficerChangeView
 from sharing.cases.people_shown import (
+    NAME_PARTS,
     PERSON_COLUMNS,
     PersonView,
     kept_apart,
@@ -409,7 +410,7 @@ def disclose_incident(
     reporter = incident.reported_by
     reported_by = None
     if reporter is not None:
-        held = reveal(decision, reporter, ("given_names", "family_name"))
+        held = reveal(decision, reporter, NAME_PARTS)
         reported_by = name(decision, reporter, held)
     shown = _incident_view(incident, values, reported_by)
     record_view(session, authorised, [f"incident {incident.id}"])

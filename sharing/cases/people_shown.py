@@ -45,10 +45,12 @@ class PersonView:
     erased_at: datetime | None = None
 
 
+#: The columns that make up a person's name.
+NAME_PARTS = ("given_names", "family_name")
+
 #: What a case page shows of each person on the case (as the decision allows).
 PERSON_COLUMNS = (
-    "given_names",
-    "family_name",
+    *NAME_PARTS,
     "date_of_birth",
     "phone",
     "email",
@@ -63,10 +65,11 @@ PERSON_COLUMNS = (
 
 
 def name(decision: Decision, person: Person, values: dict[str, str | None]) -> str | None:
+    """The person's name from their revealed ``values``: someone erased named once, as
+    erased, where the reader may see who people are."""
     if person.erased_at is not None and decision.allows("identity"):
         return ERASED
-    parts = [values["given_names"], values["family_name"]]
-    return " ".join(p for p in parts if p) or None
+    return " ".join(value for part in NAME_PARTS if (value := values[part])) or None
 
 
 def other_names_line(value: str | None) -> str | None:
@@ -82,7 +85,7 @@ def kept_apart(values: dict[str, str | None]) -> dict[str, str | None]:
     """What an erased case shows of someone whose record was kept: their name, to say who
     was kept, and none of their details, which are no longer part of the case."""
     return {
-        column: value if column in ("given_names", "family_name") or value is None else ERASED
+        column: value if column in NAME_PARTS or value is None else ERASED
         for column, value in values.items()
     }
 

@@ -145,7 +145,7 @@ def referral_lines(
     load_data_keys(
         session, [authorised.case.data_key_id, *(r.person.data_key_id for r in referrals)]
     )
-    names = reveal_rows(decision, [r.person for r in referrals], ("given_names", "family_name"))
+    names = reveal_rows(decision, [r.person for r in referrals], people_shown.NAME_PARTS)
     texts = reveal_rows(decision, referrals, ("reason", "outcome_note"))
     return [
         ReferralLine(
@@ -393,9 +393,7 @@ def people_to_refer(session: Session, authorised: AuthorisedCase) -> list[tuple[
         .order_by(CaseParty.id)
     ).all()
     load_data_keys(session, [p.person.data_key_id for p in parties])
-    names = reveal_rows(
-        authorised.decision, [p.person for p in parties], ("given_names", "family_name")
-    )
+    names = reveal_rows(authorised.decision, [p.person for p in parties], people_shown.NAME_PARTS)
     return [
         (
             p.person_id,

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Decision
-from sharing.access.reveal import ERASED, load_data_keys, reveal, reveal_one
+from sharing.access.reveal import load_data_keys, reveal, reveal_one
+from sharing.cases import people_shown
 from sharing.formats import other_names
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
 from sharing.risk.escalation import to_consider
@@ -210,12 +211,11 @@ def assessment_view(
 
 
 def _name(person: Person, decision: Decision) -> str | None:
+    """The person's name as the case page gives it (someone erased named once, as erased),
+    or none where the decision does not show who people are."""
     if not decision.allows("identity"):
         return None
-    if person.erased_at is not None:
-        return ERASED  # once, as the case page names them, not once a name part
-    parts = reveal(decision, person, ("given_names", "family_name"))
-    return " ".join(p for p in (parts["given_names"], parts["family_name"]) if p) or None
+    return people_shown.name(decision, person, reveal(decision, person, people_shown.NAME_PARTS))
 
 
 def _other_names(person: Person, decision: Decision) -> tuple[tuple[str, str], ...]:
