@@ -51,10 +51,11 @@ CATEGORY_MIX: dict[AgencyType, tuple[tuple[CaseCategory, float], ...]] = {
         (C.OTHER, 3),
     ),
     AgencyType.ENVIRONMENTAL_HEALTH: (
-        (C.NOISE, 60),
-        (C.LITTER, 20),
-        (C.ANIMALS, 12),
-        (C.OTHER, 8),
+        (C.NOISE, 56),
+        (C.LITTER, 18),
+        (C.ANIMALS, 10),
+        (C.SMOKE_ODOUR, 12),
+        (C.OTHER, 4),
     ),
     AgencyType.COMMUNITY_SAFETY: (
         (C.VERBAL_ABUSE, 20),

@@ -76,9 +76,14 @@ SUMMARIES: dict[CaseCategory, tuple[str, ...]] = {
         "Theft from the residents' bin store and from cars in the car park.",
         "Resident reports threats with a knife from a visitor to the next flat.",
     ),
+    C.SMOKE_ODOUR: (
+        "Bonfires in the back garden; smoke entering neighbours' homes.",
+        "Strong smell from a commercial kitchen extract at the back of the parade.",
+        "Burning of waste on the allotment most weekends; ash on washing and cars.",
+    ),
     C.OTHER: (
         "Persistent nuisance from a neighbour filming residents over the fence.",
-        "Bonfires in the back garden; smoke entering neighbours' homes.",
+        "Floodlight from the neighbouring yard shining into bedrooms all night.",
     ),
 }
 
@@ -168,9 +173,14 @@ BEHAVIOURS: dict[CaseCategory, tuple[str, ...]] = {
         "items taken from the bin store",
         "a visitor threatened the victim with a knife",
     ),
+    C.SMOKE_ODOUR: (
+        "a bonfire sent smoke into the victim's home",
+        "smoke and ash from burning rubbish blew across the gardens",
+        "a strong smell of cooking fumes came in through the windows",
+    ),
     C.OTHER: (
         "the neighbour filmed the victim's garden over the fence",
-        "a bonfire sent smoke into the victim's home",
+        "a security light shone into the victim's bedroom all night",
     ),
 }
 
