@@ -19,7 +19,7 @@ from sharing.audit import acts
 from sharing.cases import emergency
 from sharing.errors import InputError, NotAllowed
 from sharing.protocols import ProtocolInvalid, check_file
-from sharing.protocols import records as protocol_records
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.protocols.checker import read_text
 from sharing.protocols.problems import Problem
 from sharing.trigger import procedure as trigger_procedure
@@ -54,7 +54,7 @@ def protocols_import(file: Path, dpo_email: str) -> None:
     with _session() as session:
         actor = _actor(session, dpo_email, acts.Action.PROTOCOL_IMPORT)
         try:
-            record = protocol_records.import_protocol(session, actor, text, source=str(file))
+            record = protocol_lifecycle.import_protocol(session, actor, text, source=str(file))
         except ProtocolInvalid as e:
             acts.roll_back_keeping_refusals(session)  # the refusal is kept, as on the page
             for problem in e.problems:
@@ -75,7 +75,7 @@ def protocols_sweep() -> None:
     tell DPOs of reviews due, and erase the reasons of emergency accesses past the
     emergency protocol's retention (run daily)."""
     with _session() as session:
-        expired, due = protocol_records.sweep(session, clock.today())
+        expired, due = protocol_lifecycle.sweep(session, clock.today())
         erased = emergency.sweep(session, clock.today())
         session.commit()
     click.echo(

@@ -17,6 +17,7 @@ from sharing import clock, directory
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import ProtocolRecord
 from sharing.protocols import TYPE_PREFIX, ProtocolDocument, ProtocolInvalid
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import AgencyType, ProtocolStatus, SuspensionReason
 
@@ -48,7 +49,7 @@ class ImportForm(HubForm):
 
 @bp.route("")
 def index() -> str:
-    protocol_records.sweep(db(), clock.today())
+    protocol_lifecycle.sweep(db(), clock.today())
     return render_template(
         "protocols/index.html",
         title="Information sharing protocols",
@@ -79,7 +80,7 @@ def show(protocol_id: int) -> str:
         if record.status.value in ("draft", "awaiting_signatures")
         or (standing is not None and standing.starts_on is not None)
         else None,
-        may_suspend=protocol_records.may_suspend(db(), current_user.actor, record),
+        may_suspend=protocol_lifecycle.may_suspend(db(), current_user.actor, record),
         may_sign=current_user.agency_id in signers
         and current_user.has_role(signers[current_user.agency_id])
         and current_user.agency_id not in signed,
@@ -104,7 +105,7 @@ def _receivers(document: ProtocolDocument) -> dict[str, str]:
 
 @bp.route("/<int:protocol_id>/sign", methods=["POST"])
 def sign(protocol_id: int) -> Response | tuple[str, int]:
-    return _act(protocol_id, protocol_records.sign, "Signed for {agency}.")
+    return _act(protocol_id, protocol_lifecycle.sign, "Signed for {agency}.")
 
 
 class SuspendForm(HubForm):
@@ -116,7 +117,7 @@ class SuspendForm(HubForm):
     )
     note = TextAreaField(
         "Anything the other parties' data protection officers should know (optional)",
-        validators=[TextLimit(protocol_records.MAX_SUSPENSION_NOTE, "the note")],
+        validators=[TextLimit(protocol_lifecycle.MAX_SUSPENSION_NOTE, "the note")],
     )
 
 
@@ -127,13 +128,13 @@ def suspend(protocol_id: int) -> Response | tuple[str, int]:
     record = protocol_records.get(db(), protocol_id) or abort(404)
     if (done := _already_suspended(record)) is not None:
         return done
-    allowed = record.status.value == "active" and protocol_records.may_suspend(
+    allowed = record.status.value == "active" and protocol_lifecycle.may_suspend(
         db(), current_user.actor, record
     )
     form = SuspendForm()
     if request.method == "POST" and (not allowed or form.validate_on_submit()):
         try:  # the core refuses (and audits) what is not allowed, whatever the answers
-            protocol_records.suspend(
+            protocol_lifecycle.suspend(
                 db(),
                 current_user.actor,
                 protocol_id,
@@ -158,14 +159,14 @@ def suspend(protocol_id: int) -> Response | tuple[str, int]:
         title=f"Suspend {record.title}",
         form=form,
         record=record,
-        effect=protocol_records.what_suspending_stops(db(), record, clock.today()),
+        effect=protocol_lifecycle.what_suspending_stops(db(), record, clock.today()),
     ), status
 
 
 def _already_suspended(record: ProtocolRecord) -> Response | None:
     """To the protocol's page, saying when and by whom it was suspended, for a DPO who
     may suspend it and finds it suspended already; None otherwise."""
-    if record.status is not ProtocolStatus.SUSPENDED or not protocol_records.may_suspend(
+    if record.status is not ProtocolStatus.SUSPENDED or not protocol_lifecycle.may_suspend(
         db(), current_user.actor, record
     ):
         return None
@@ -201,7 +202,7 @@ def _act(protocol_id: int, act, done: str) -> Response | tuple[str, int]:  # typ
 
 def _signed_by_all(record, act) -> str:  # type: ignore[no-untyped-def]
     """What the last signature did: the protocol is in force now, or from its start date."""
-    if record.status.value != "active" or act is not protocol_records.sign:
+    if record.status.value != "active" or act is not protocol_lifecycle.sign:
         return ""
     standing = protocol_records.standing(db()).get(record.id)
     if standing is not None and standing.starts_on is not None:
@@ -225,7 +226,7 @@ def import_protocol() -> Response | tuple[str, int]:
     problems = []
     if form.validate_on_submit():
         try:
-            record = protocol_records.import_protocol(
+            record = protocol_lifecycle.import_protocol(
                 db(), current_user.actor, form.text.data or "", source="pasted file"
             )
         except ProtocolInvalid as e:

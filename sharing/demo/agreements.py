@@ -23,6 +23,7 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import shares
 from sharing.demo.timeline import at
 from sharing.models import Agency, Case, ProtocolRecord, User
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.protocols import parse_protocol, render_protocol
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import AgencyType, CaseStatus, Priority, ProtocolStatus, Role
@@ -97,11 +98,11 @@ def sign_protocols(session: Session, now: datetime) -> list[ProtocolRecord]:
         text = text_signed_for(path, today)
         # Signed on the morning of its first day, as the partnership did before sharing.
         signed_at = min(now, at(parse_protocol(text, source=path.name).start, 10 * 60))
-        record = protocol_records.import_protocol(
+        record = protocol_lifecycle.import_protocol(
             session, Actor.of(dpo), text, source=path.name, now=signed_at
         )
         for agency_id, role in sorted(protocol_records.party_agencies(session, record).items()):
-            protocol_records.sign(
+            protocol_lifecycle.sign(
                 session, Actor.of(_first(session, agency_id, role)), record.id, now=signed_at
             )
         records.append(record)

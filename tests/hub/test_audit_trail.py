@@ -22,7 +22,7 @@ from sharing.crypto.rotation import rotate
 from sharing.crypto.sealing import unseal
 from sharing.demo import DEMO_PASSWORD
 from sharing.models import AuditEntry, Case, Incident, LockRequest, ProtocolRecord, Share, User
-from sharing.protocols import records as protocol_records
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.vocabulary import CaseStatus, LockReason, Role, SuspensionReason
 from tests.fixtures.app import audit_log_failing, csrf_token, sign_in_through_pages
 from tests.fixtures.closing import close_for_erasure
@@ -313,7 +313,7 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
     erasure.erase_case(session, authorise(session, manager, owner.id, Act.ERASE), with_people=True)
     session.commit()
     dpo = demo_actor(session, "northshire-police", Role.DPO)
-    protocol_records.suspend(session, dpo, protocol.id, SuspensionReason.OTHER, "Reviewing")
+    protocol_lifecycle.suspend(session, dpo, protocol.id, SuspensionReason.OTHER, "Reviewing")
     session.commit()
     rotate(app.extensions["hub.sessions"], app.extensions["hub.keys"])
 

@@ -24,7 +24,7 @@ from sharing.models import (
     SeriesMember,
     User,
 )
-from sharing.protocols import records
+from sharing.protocols import lifecycle, records
 from sharing.vocabulary import CaseStatus, ProtocolStatus, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, next_version
@@ -82,7 +82,7 @@ def _sign_new_version(session: Session, key: str) -> ProtocolRecord:
     """Version 2 of a shipped protocol, imported by a DPO and signed by every party."""
     dpo = next(u for u in session.scalars(select(User).order_by(User.id)) if Role.DPO in u.roles)
     text = next_version(session, key)
-    record = records.import_protocol(session, Actor.of(dpo), text, source="version 2")
+    record = lifecycle.import_protocol(session, Actor.of(dpo), text, source="version 2")
     for agency_id, role in sorted(records.party_agencies(session, record).items()):
         signatory = next(
             u
@@ -91,7 +91,7 @@ def _sign_new_version(session: Session, key: str) -> ProtocolRecord:
             )
             if role in u.roles
         )
-        records.sign(session, Actor.of(signatory), record.id)
+        lifecycle.sign(session, Actor.of(signatory), record.id)
     session.commit()
     assert record.status is ProtocolStatus.ACTIVE
     return record

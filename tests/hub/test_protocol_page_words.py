@@ -11,7 +11,7 @@ import html
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from sharing.protocols import records as protocol_records
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_actor, demo_client, demo_user, next_version, signed_protocol
 
@@ -54,7 +54,7 @@ def test_what_a_new_version_changes_names_the_purpose_by_its_title(
     clause = text.index('recipients = ["northshire-eh"]')
     text = text[:clause] + text[clause:].replace(eh_before, eh_after, 1)
     dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
-    draft = protocol_records.import_protocol(demo_session, dpo, text, source="v2")
+    draft = protocol_lifecycle.import_protocol(demo_session, dpo, text, source="v2")
     demo_session.commit()
     page = _page(demo_hub, demo_session, draft.id, Role.ADMINISTRATOR)
     changes = page.split("What activating this version changes")[1].split("Signatures")[0]

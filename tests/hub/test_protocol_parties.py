@@ -25,6 +25,7 @@ from sharing.models import (
     UserRole,
 )
 from sharing.protocols import Party, parse_protocol, render_protocol
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.protocols import records as protocol_records
 from sharing.risk.escalation import escalate
 from sharing.vocabulary import (
@@ -179,13 +180,13 @@ def test_a_share_stops_when_a_new_version_of_its_protocol_leaves_the_owner_out(
         ),
     )
     dpo = Actor.of(demo_user(demo_session, "northshire-police", Role.DPO))
-    record = protocol_records.import_protocol(
+    record = protocol_lifecycle.import_protocol(
         demo_session, dpo, render_protocol(version_2), source="v2"
     )
     for agency_id, role in protocol_records.party_agencies(demo_session, record).items():
         code = demo_session.get(Agency, agency_id).code
         signer = Actor.of(demo_user(demo_session, code, role))
-        protocol_records.sign(demo_session, signer, record.id)
+        protocol_lifecycle.sign(demo_session, signer, record.id)
     demo_session.commit()
     assert record.status is ProtocolStatus.ACTIVE
     homes_case = demo_session.get(Case, left_out.case_id)

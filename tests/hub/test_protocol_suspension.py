@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from sharing import clock
 from sharing.models import Agency, Case, ProtocolRecord, Share
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import ProtocolStatus, Role
 from tests.fixtures.app import csrf_token
@@ -28,10 +29,10 @@ def _signed_version_2(session, start) -> ProtocolRecord:
         .replace(f"review = {v1.review_on.isoformat()}", f"review = {start + timedelta(days=1)}")
     )
     dpo = demo_actor(session, "northshire-police", Role.DPO)
-    v2 = protocol_records.import_protocol(session, dpo, text, source="v2")
+    v2 = protocol_lifecycle.import_protocol(session, dpo, text, source="v2")
     for agency_id, role in protocol_records.party_agencies(session, v2).items():
         code = session.get(Agency, agency_id).code
-        protocol_records.sign(session, demo_actor(session, code, role), v2.id)
+        protocol_lifecycle.sign(session, demo_actor(session, code, role), v2.id)
     session.commit()
     return v2
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from hub.templating import uk_date
 from sharing import clock
 from sharing.models import Agency, Case, ProtocolRecord, Share, User
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
@@ -29,7 +30,7 @@ def _version_2(session, start) -> ProtocolRecord:
         .replace(f"review = {v1.review_on.isoformat()}", f"review = {start + timedelta(days=1)}")
     )
     dpo = demo_actor(session, "northshire-police", Role.DPO)
-    return protocol_records.import_protocol(session, dpo, v2, source="v2")
+    return protocol_lifecycle.import_protocol(session, dpo, v2, source="v2")
 
 
 def _police_share(session) -> Share:
@@ -80,7 +81,7 @@ def test_partners_keep_their_access_until_version_2_starts_then_carry_on_under_i
     )
     for agency_id, role in protocol_records.party_agencies(demo_session, v2).items():
         code = demo_session.get(Agency, agency_id).code
-        protocol_records.sign(demo_session, demo_actor(demo_session, code, role), v2.id)
+        protocol_lifecycle.sign(demo_session, demo_actor(demo_session, code, role), v2.id)
     share = _police_share(demo_session)
     share.until = start + timedelta(days=10)
     demo_session.commit()

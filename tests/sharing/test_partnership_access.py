@@ -19,6 +19,7 @@ from sharing.demo.agreements import PROTOCOLS
 from sharing.errors import InputError, NotAllowed, NotFound, PurposeRequired
 from sharing.models import Agency, Alert, Case, Conference, ProtocolRecord, Share, User
 from sharing.protocols import ProtocolInvalid
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.protocols import records as protocol_records
 from sharing.vocabulary import (
     AlertKind,
@@ -288,7 +289,7 @@ def test_break_glass_gives_the_emergency_categories_for_four_hours_and_alerts_th
 def test_an_invalid_protocol_is_never_imported(demo_session) -> None:
     dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
     with pytest.raises(ProtocolInvalid):
-        protocol_records.import_protocol(
+        protocol_lifecycle.import_protocol(
             demo_session, dpo, "this is = not [toml", source="bad.toml"
         )
     officer = demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
@@ -298,9 +299,9 @@ def test_an_invalid_protocol_is_never_imported(demo_session) -> None:
         .replace("version = 1", "version = 2")
     )
     with pytest.raises(NotAllowed, match="data protection officers"):
-        protocol_records.import_protocol(demo_session, officer, good, source="v2")
+        protocol_lifecycle.import_protocol(demo_session, officer, good, source="v2")
     with pytest.raises(InputError, match="not newer than version 1"):
-        protocol_records.import_protocol(
+        protocol_lifecycle.import_protocol(
             demo_session, dpo, good.replace("version = 2", "version = 1"), source="v1 again"
         )
     demo_session.rollback()
@@ -312,14 +313,14 @@ def test_a_version_too_large_is_never_imported_so_it_cannot_block_later_ones(
     dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
     text = (PROTOCOLS / "northshire-asb-case-management.toml").read_text()
     with pytest.raises(ProtocolInvalid) as refused:
-        protocol_records.import_protocol(
+        protocol_lifecycle.import_protocol(
             demo_session,
             dpo,
             text.replace("version = 1", "version = 9223372036854775807"),
             source="typo.toml",
         )
     assert [p.field for p in refused.value.problems] == ["version"]
-    record = protocol_records.import_protocol(
+    record = protocol_lifecycle.import_protocol(
         demo_session, dpo, text.replace("version = 1", "version = 2"), source="v2"
     )
     assert record.version == 2
@@ -336,18 +337,18 @@ def test_a_new_version_shows_its_impact_and_supersedes_the_old_once_signed(demo_
     v2 = text.replace('"narrative", "risk", "offending"', '"narrative", "risk"')
     assert v2 != text, "the police clause changed shape: update this test"
     dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
-    record = protocol_records.import_protocol(demo_session, dpo, v2, source="v2")
+    record = protocol_lifecycle.import_protocol(demo_session, dpo, v2, source="v2")
     changes = protocol_records.impact(demo_session, record)
     assert any(row.agency == "Northshire Police" and "offending" in row.lost for row in changes)
     with pytest.raises(NotAllowed, match="not a party"):
-        protocol_records.sign(
+        protocol_lifecycle.sign(
             demo_session, demo_actor(demo_session, "northshire-adults", Role.MANAGER), record.id
         )
     with pytest.raises(NotAllowed, match="signatory"):
-        protocol_records.sign(demo_session, police, record.id)
+        protocol_lifecycle.sign(demo_session, police, record.id)
     for agency_id, role in protocol_records.party_agencies(demo_session, record).items():
         code = demo_session.get(Agency, agency_id).code
-        protocol_records.sign(demo_session, demo_actor(demo_session, code, role), record.id)
+        protocol_lifecycle.sign(demo_session, demo_actor(demo_session, code, role), record.id)
     assert record.status is ProtocolStatus.ACTIVE
     old = demo_session.scalar(
         select(ProtocolRecord).where(ProtocolRecord.key == record.key, ProtocolRecord.version == 1)
@@ -372,10 +373,10 @@ def _sign_version_2(session, start: date) -> ProtocolRecord:
         .replace(f"review = {v1.review_on.isoformat()}", f"review = {start + timedelta(days=1)}")
     )
     dpo = demo_actor(session, "northshire-police", Role.DPO)
-    record = protocol_records.import_protocol(session, dpo, v2, source="v2")
+    record = protocol_lifecycle.import_protocol(session, dpo, v2, source="v2")
     for agency_id, role in protocol_records.party_agencies(session, record).items():
         code = session.get(Agency, agency_id).code
-        protocol_records.sign(session, demo_actor(session, code, role), record.id)
+        protocol_lifecycle.sign(session, demo_actor(session, code, role), record.id)
     return record
 
 
@@ -425,7 +426,7 @@ def test_a_version_signed_before_its_start_leaves_the_old_one_in_force_until_tha
     assert f"share {share.id}" in decision.categories["identity"]
     assert protocol_records.active_version(demo_session, v2.key, start) == v2
     assert [r for r, _ in protocol_records.shareable_purposes(demo_session, start)].count(v1) == 0
-    protocol_records.sweep(demo_session, start)
+    protocol_lifecycle.sweep(demo_session, start)
     assert (v1.status, v1.superseded_by_id) == (ProtocolStatus.SUPERSEDED, v2.id)
     demo_session.rollback()
 
@@ -465,8 +466,8 @@ def test_suspending_a_protocol_stops_its_access_at_once(demo_session) -> None:
         select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
     )
     with pytest.raises(NotAllowed):
-        protocol_records.suspend(demo_session, police, asb.id, SuspensionReason.OTHER)
-    protocol_records.suspend(
+        protocol_lifecycle.suspend(demo_session, police, asb.id, SuspensionReason.OTHER)
+    protocol_lifecycle.suspend(
         demo_session,
         demo_actor(demo_session, "northshire-police", Role.DPO),
         asb.id,
@@ -515,14 +516,14 @@ def test_the_sweep_expires_protocols_and_tells_dpos_of_reviews(demo_session) -> 
     asb = demo_session.scalar(
         select(ProtocolRecord).where(ProtocolRecord.key == "northshire-asb-case-management")
     )
-    expired, due = protocol_records.sweep(demo_session, asb.review_on)
+    expired, due = protocol_lifecycle.sweep(demo_session, asb.review_on)
     assert expired == []
     assert asb in due
     dpo_alerts = demo_session.scalars(select(Alert).where(Alert.protocol_id == asb.id)).all()
     assert {a.role for a in dpo_alerts} == {Role.DPO}
     assert len(dpo_alerts) == len(protocol_records.party_agencies(demo_session, asb))
-    assert protocol_records.sweep(demo_session, asb.review_on)[1] == []  # told once
-    expired, _ = protocol_records.sweep(demo_session, asb.end_on + timedelta(days=1))
+    assert protocol_lifecycle.sweep(demo_session, asb.review_on)[1] == []  # told once
+    expired, _ = protocol_lifecycle.sweep(demo_session, asb.end_on + timedelta(days=1))
     assert asb in expired
     assert asb.status is ProtocolStatus.EXPIRED
     demo_session.rollback()
@@ -539,7 +540,7 @@ def test_a_dpos_alert_of_a_review_due_writes_its_day_as_people_in_the_uk_do(
     asb.review_on = next(
         day for day in (asb.start_on + timedelta(days=n) for n in range(60)) if day.day < 10
     )
-    protocol_records.sweep(demo_session, asb.review_on)
+    protocol_lifecycle.sweep(demo_session, asb.review_on)
     [message] = {
         a.message for a in demo_session.scalars(select(Alert).where(Alert.protocol_id == asb.id))
     }

@@ -35,6 +35,7 @@ from sharing.models import (
     User,
     UserRole,
 )
+from sharing.protocols import lifecycle as protocol_lifecycle
 from sharing.protocols import records as protocol_records
 from sharing.risk import disclose, known, shared
 from sharing.risk.assessments import (
@@ -640,10 +641,10 @@ def test_an_escalation_alerts_no_role_whose_clause_does_not_cover_the_cases_prio
             until=clock.today() + timedelta(days=30),
         )
         dpo = demo_actor(demo_session, "northshire-police", Role.DPO)
-        record = protocol_records.import_protocol(demo_session, dpo, v2, source="v2")
+        record = protocol_lifecycle.import_protocol(demo_session, dpo, v2, source="v2")
         for agency_id, role in protocol_records.party_agencies(demo_session, record).items():
             code = demo_session.get(Agency, agency_id).code
-            protocol_records.sign(demo_session, demo_actor(demo_session, code, role), record.id)
+            protocol_lifecycle.sign(demo_session, demo_actor(demo_session, code, role), record.id)
         eh_officer = demo_actor(demo_session, "northshire-eh", Role.CASE_OFFICER)
         with pytest.raises(NotFound):
             authorise(demo_session, eh_officer, case.id, Act.VIEW, "asb_case_management")
