@@ -17,9 +17,10 @@ from sharing import clock
 from sharing.formats import is_digits
 
 _PARTS = ("day", "month", "year")
-#: A whole date typed in the day box ("3/4/2026", "03.04.2026", "3-4-2026"): day, month,
-#: year, as people in the UK write it.
-_WHOLE_DATE = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+#: A whole date typed in the day box ("3/4/2026", "03.04.2026", "3-4-2026", "3 4 2026"):
+#: day, month, year, as people in the UK write it. A year in two figures ("3/4/61") is
+#: put into its box too, where it is asked for in four: which century is not guessed.
+_WHOLE_DATE = re.compile(r"(\d{1,2})(?:\s*[/.-]\s*|\s+)(\d{1,2})(?:\s*[/.-]\s*|\s+)(\d{4}|\d{2})")
 #: The most of a box kept to show again (a whole date typed in the day box fits).
 _PART_KEPT = 10
 
