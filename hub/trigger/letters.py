@@ -94,7 +94,8 @@ def _letter_page(application_id: int, kind: str, status: int = 200) -> tuple[str
         title=f"Letter: {found.kind.label}, application {found.reference}",
         letter=found,
         application_id=application_id,
-        delivery=posting.delivery(application, latest, found.kind),
+        procedure=_procedure(),
+        delivery=posting.delivery(application, latest, found.kind, _procedure()),
     ), status
 
 

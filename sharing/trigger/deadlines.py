@@ -80,6 +80,15 @@ def counted_or_not(day: Callable[[], T]) -> tuple[T | None, str]:
         return None, str(exhausted)
 
 
+def acknowledge_due(
+    application: TriggerApplication, procedure: Procedure, calendar: WorkingDays | None = None
+) -> date:
+    """The day the acknowledgement should reach the applicant by: working days after
+    receipt."""
+    calendar = calendar or england_and_wales()
+    return calendar.add(application.received_on, procedure.timescales.acknowledge)
+
+
 def decision_due(
     application: TriggerApplication, procedure: Procedure, calendar: WorkingDays | None = None
 ) -> date:

@@ -353,7 +353,7 @@ def application_page(
         decided_by=application.decided_by.display_name if application.decided_by else None,
         decided_at=application.decided_at,
         review=_review(session, application, procedure),
-        letters=posting.deliveries(session, application),
+        letters=posting.deliveries(session, application, procedure),
         copied=_copied(session, application),
         to_earlier_details=_to_earlier_details(session, application),
         may_close=closing.live(application),
@@ -376,7 +376,7 @@ def _closed_page(
         application,
         "closed: threshold not checked",
         details,
-        letters=posting.deliveries(session, application),
+        letters=posting.deliveries(session, application, procedure),
     )
 
 

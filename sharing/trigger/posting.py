@@ -16,7 +16,7 @@ listed as still to post, and the lead may still mark one as posted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from sqlalchemy import and_, exists, or_
@@ -29,7 +29,7 @@ from sharing.clock import day_text
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import TriggerApplication, TriggerLetter
-from sharing.trigger import handling, letters
+from sharing.trigger import deadlines, handling, letters
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import LetterKind
 
@@ -56,6 +56,10 @@ class Delivery:
     refused: bool = False
     #: It went (e-mailed or posted) to the details as they were before a correction.
     to_earlier_details: bool = False
+    #: The day an acknowledgement still to post should be posted by (the procedure's
+    #: ``acknowledge`` working days after receipt); None for any other letter, or past the
+    #: bank holiday list.
+    post_by: date | None = None
 
 
 def state_of(letter: TriggerLetter | None) -> State:
@@ -72,10 +76,13 @@ def state_of(letter: TriggerLetter | None) -> State:
 
 
 def delivery(
-    application: TriggerApplication, letter: TriggerLetter | None, kind: LetterKind
+    application: TriggerApplication,
+    letter: TriggerLetter | None,
+    kind: LetterKind,
+    procedure: Procedure,
 ) -> Delivery:
     """How the letter of ``kind`` (its latest: the letter, or its last corrected copy)
-    went."""
+    went, and, for an acknowledgement still to post, by when it should go."""
     state = state_of(letter)
     ended = application.closed_at is not None or application.erased_at is not None
     if ended and state in ("to post", "waiting", "untracked"):
@@ -90,14 +97,26 @@ def delivery(
         copy=letter.copy > 0,
         refused=state == "to post" and not letter.by_post,
         to_earlier_details=letter.superseded_at is not None,
+        post_by=_post_by(application, procedure) if state == "to post" and kind is _FIRST else None,
     )
 
 
-def deliveries(session: Session, application: TriggerApplication) -> list[Delivery]:
+_FIRST = LetterKind.ACKNOWLEDGEMENT
+
+
+def _post_by(application: TriggerApplication, procedure: Procedure) -> date | None:
+    due, _ = deadlines.counted_or_not(lambda: deadlines.acknowledge_due(application, procedure))
+    return due
+
+
+def deliveries(
+    session: Session, application: TriggerApplication, procedure: Procedure
+) -> list[Delivery]:
     """How each letter the application has reached went, in order."""
     found = letters.latest(session, application)
     return [
-        delivery(application, found.get(kind), kind) for kind, _ in letters.reached(application)
+        delivery(application, found.get(kind), kind, procedure)
+        for kind, _ in letters.reached(application)
     ]
 
 
