@@ -1,6 +1,7 @@
 """Template filters: dates and times as GOV.UK writes them, in UK time; text as a CSS
 string (the PDF pack's page margins); text of several lines with its breaks
-(``lines``); a label inside a sentence (``in_sentence``); the test ``past`` (a day
+(``lines``); a label inside a sentence (``in_sentence``), and a body's name
+(``name_in_sentence``: "ask the Office of …"); the test ``past`` (a day
 before today, in UK time);
 and the fonts of the PDFs (``pdf_fonts``); and the Jinja environment the hub's Flask
 application renders with (``HubEnvironment``, ``HubFlask``)."""
@@ -21,6 +22,7 @@ from hub.pdf import FONTS
 from sharing import clock
 from sharing.files.checks import size_text
 from sharing.formats import phone_for_reading
+from sharing.trigger.letters import in_sentence as name_in_sentence
 
 UK = ZoneInfo("Europe/London")
 
@@ -103,6 +105,7 @@ def register_filters(app: Flask) -> None:
     app.jinja_env.filters["file_size"] = size_text
     app.jinja_env.filters["lines"] = lines
     app.jinja_env.filters["in_sentence"] = in_sentence
+    app.jinja_env.filters["name_in_sentence"] = name_in_sentence
     app.jinja_env.filters["phone"] = phone_for_reading
     app.jinja_env.tests["past"] = past
     app.jinja_env.globals["pdf_fonts"] = FONTS
