@@ -30,7 +30,7 @@ from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.meetings import sittings
 from sharing.models import TriggerApplication
-from sharing.trigger import letters, panel
+from sharing.trigger import letters, panel, references
 from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import (
     ALREADY_DONE,
@@ -303,7 +303,7 @@ def _withdrawn_on(application: TriggerApplication, day: date | None, today: date
 def _by_reference(
     session: Session, application: TriggerApplication, reference: str
 ) -> TriggerApplication:
-    wanted = (reference or "").strip().upper()
+    wanted = references.as_written(reference or "")
     if not wanted:
         raise InputError(
             "duplicate_of", "Enter the reference of the application this one duplicates"

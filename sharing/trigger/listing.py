@@ -19,7 +19,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases.listing import PAGE_SIZE
 from sharing.models import TriggerApplication, TriggerRecommendation
-from sharing.trigger import EARLIEST_RECEIVED, posting
+from sharing.trigger import EARLIEST_RECEIVED, posting, references
 from sharing.trigger.deadlines import Clock, next_clock
 from sharing.trigger.handling import closure, erased_on, lead_agency
 from sharing.trigger.procedure import Procedure
@@ -146,8 +146,6 @@ STATES: dict[str, tuple[ColumnElement[bool], str, str]] = {
 #: The first reporting year an application can be received in (the Community Trigger
 #: began on 20 October 2014).
 FIRST_YEAR = EARLIEST_RECEIVED.year
-#: The prefix of every application's reference, which a search may leave out.
-PREFIX = "ASBR-"
 
 
 def reporting_year(day: date) -> int:
@@ -161,10 +159,10 @@ def year_title(year: int) -> str:
 
 
 def sought_reference(text: str) -> str:
-    """A reference typed as a search: any case, with or without ``PREFIX``
-    ("asbr-2026-7kq4mx", "2026-7KQ4MX"), as references are written."""
-    typed = text.strip().upper()
-    return typed if typed.startswith(PREFIX) else PREFIX + typed
+    """A reference typed as a search: any case, with or without its prefix, hyphens or
+    spaces between its parts ("asbr 2026 7kq4mx", "2026-7KQ4MX"), as references are
+    written (``references.as_written``)."""
+    return references.as_written(text)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ tell from theirs whether anyone else applied.
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -17,6 +18,20 @@ from sharing.models import TriggerApplication
 #: others (0 and O, 1, I and L, U and V), so that it can be given over the phone.
 REFERENCE_CHARACTERS = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 REFERENCE_CODE_LENGTH = 6
+#: The prefix of every application's reference, which someone writing one may leave out.
+PREFIX = "ASBR-"
+#: A reference as people write it down: any case, "ASBR" or not, and its parts joined by
+#: hyphens, spaces or nothing ("asbr 2026 7kq4mx", "2026-7KQ4MX").
+_AS_WRITTEN = re.compile(r"(?:ASBR[\s-]*)?(?P<year>\d{4})[\s-]*(?P<code>[0-9A-Z]{6})")
+
+
+def as_written(text: str) -> str:
+    """The reference ``text`` is as someone wrote it down (from a letter, or over the
+    phone): "asbr 2026 7kq4mx" and "2026-7KQ4MX" are ``ASBR-2026-7KQ4MX``. Anything else
+    is given back in capitals, as typed, which no application's reference is."""
+    typed = " ".join(text.split()).upper()
+    written = _AS_WRITTEN.fullmatch(typed)
+    return f"{PREFIX}{written['year']}-{written['code']}" if written else typed
 
 
 def new_reference(session: Session, received_on: date, codes: random.Random | None) -> str:
