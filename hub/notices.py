@@ -51,8 +51,8 @@ _WHAT = {
     ),
     NoticeKind.ACTION_DUE: "An action for your agency on case {reference} is due{due}.",
     NoticeKind.TRIGGER_REVIEW: (
-        "An ASB Case Review (Community Trigger) panel{when} counted a complaint your agency "
-        "holds on case {reference}. Please confirm it and bring the case to the panel."
+        "An ASB Case Review (Community Trigger) application counts a complaint your agency "
+        "holds on case {reference}. Please confirm it to the Community Trigger lead{bring}."
     ),
     NoticeKind.RECOMMENDATION: (
         "An ASB Case Review (Community Trigger) on application {reference} made a "
@@ -144,6 +144,11 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
     due = f" on {uk_date(notice.about)}" if notice.about else ""
     on = f" on {uk_datetime(notice.about)}" if notice.about else ""
     day = f" of {uk_date(notice.about)}" if notice.about else ""
+    bring = (
+        f", and bring the case to the review panel's sitting{on}"
+        if notice.about
+        else ". You will be asked to bring the case to the review panel once its sitting is chosen"
+    )
     what, reference = topic(notice)
     subject = f"{notice.kind.label}: {what} {reference}" if reference else notice.kind.label
     meeting = where = ""
@@ -158,7 +163,14 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2])
     said = _WHAT[notice.kind].format(
-        reference=reference, meeting=meeting, where=where, when=when, due=due, on=on, day=day
+        reference=reference,
+        meeting=meeting,
+        where=where,
+        when=when,
+        due=due,
+        on=on,
+        day=day,
+        bring=bring,
     )
     message.set_content(
         f"{said}\n\n"

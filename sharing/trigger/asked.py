@@ -2,8 +2,8 @@
 it about the case: on the case's page and on the form that brings the case to a meeting,
 where the notice asking them links (``sharing.trigger.review``).
 
-The notice says a review panel counted a complaint the agency holds and asks them to
-confirm it and bring the case to the panel; the pages say which application asked, when,
+The notice says an application counts a complaint the agency holds and asks them to
+confirm it to the lead and bring the case to the panel's sitting; the pages say which application asked, when,
 which lead, and the panel's sitting once it is chosen, and whether the case is on its
 agenda yet. Only applications still waiting for the case are shown: the threshold not
 decided not met, the application not closed or erased, and the review's outcome not sent
