@@ -62,7 +62,7 @@ from sharing.trigger import (
 from sharing.trigger.complaints import relevant_agencies
 from sharing.trigger.procedure import Procedure, load_procedure
 from sharing.trigger.workdays import england_and_wales
-from sharing.vocabulary import CaseStatus, LockReason, PartyRole, Role
+from sharing.vocabulary import CaseStatus, LockReason, PartyRole, Role, TriggerChannel
 
 #: The partnership's procedure, shipped in the repository.
 PROCEDURE = Path(__file__).resolve().parents[2] / "config" / "northshire-community-trigger.toml"
@@ -615,29 +615,30 @@ def _apply(
     received: date,
     codes: random.Random,
 ) -> TriggerApplication:
-    """The application as the lead recorded it (with whom the applicant says they
-    reported it to), and (after the lead looked at it, seven working days later) its
-    decision."""
+    """The application as the lead recorded it, or as the applicant sent it on the public
+    form (with whom they say they reported it to), and (after the lead looked at it, seven
+    working days later) its decision."""
     problem, decision = slot.problem, slot.decision
+    given = input_checks.ApplicationInput(
+        received_on=received,
+        channel=slot.channel,
+        victim_kind="person",
+        victim_given_names=victim.given_names,
+        victim_family_name=victim.family_name,
+        victim_date_of_birth=victim.date_of_birth,
+        victim_address=home,
+        problem=problem,
+        reported_to=reported,
+    )
     with clock.pinned(_at(received, 11)) as now:
-        application = applications.record_application(
-            session,
-            actor,
-            procedure,
-            input_checks.ApplicationInput(
-                received_on=received,
-                channel=slot.channel,
-                victim_kind="person",
-                victim_given_names=victim.given_names,
-                victim_family_name=victim.family_name,
-                victim_date_of_birth=victim.date_of_birth,
-                victim_address=home,
-                problem=problem,
-                reported_to=reported,
-            ),
-            now=now,
-            codes=codes,
-        )
+        if slot.channel == TriggerChannel.ONLINE.value:
+            application = applications.submit_online(
+                session, procedure, given, now=now, codes=codes
+            )
+        else:
+            application = applications.record_application(
+                session, actor, procedure, given, now=now, codes=codes
+            )
     if decision is None:
         return application
     wait = 5 if decision == "discretion" else 7

@@ -76,12 +76,14 @@ def submit_online(
     *,
     sent_with: str | None = None,
     now: datetime | None = None,
+    codes: random.Random | None = None,
 ) -> TriggerApplication:
     """An application made on the public form (no account): received today, online, for
     the procedure's lead agency. Refused, and the refusal audited, as ``record_application``
     refuses. ``sent_with`` is the token of the "check your answers" page it was sent from:
     that page sent again (a double click, Back and send) is the application already made,
-    with nothing more recorded or sent, even when the two sends race."""
+    with nothing more recorded or sent, even when the two sends race. ``codes`` draws its
+    reference's code, as ``record_application``'s."""
     now = now or clock.now()
     if sent_with is not None and (earlier := _sent_with(session, sent_with)) is not None:
         return earlier
@@ -89,7 +91,7 @@ def submit_online(
     if agency is None:
         raise NotFound(procedure.lead)
     online = replace(data, received_on=clock.day_of(now), channel=TriggerChannel.ONLINE.value)
-    return _create(session, procedure, agency, online, None, now, sent_with=sent_with)
+    return _create(session, procedure, agency, online, None, now, sent_with=sent_with, codes=codes)
 
 
 def partnership_agencies(session: Session, procedure: Procedure) -> list[tuple[str, str]]:

@@ -131,3 +131,28 @@ def test_a_landlord_managers_actions_show_one_closed_with_its_case_lately(demo_h
     assert f"Closed with the case by {action.closed_by.display_name}" in closed
     assert "The case was closed, so the action is no longer to be done." in closed
     assert f'id="closed-with-case-{action.case_id}"' in _text(manager, "/actions")
+
+
+def test_the_application_made_online_was_sent_by_the_applicant_not_recorded_by_the_lead(
+    demo_hub, demo_session
+):
+    """Its History says the applicant sent it on the online form, as one sent there does,
+    where it read "Claire Denholm: Recorded" (the demo recorded it as the lead, whose own
+    form refuses "online")."""
+    [online] = demo_session.scalars(
+        select(TriggerApplication).where(TriggerApplication.channel == TriggerChannel.ONLINE)
+    ).all()
+    assert online.recorded_by_id is None
+    lead = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+    page = _text(lead, f"/trigger/{online.id}")
+    history = page[page.index(">History<") :]
+    assert "The applicant: Sent on the online form" in history
+    assert ": Recorded" not in history
+    entry = demo_session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "trigger.record",
+            AuditEntry.object_type == "trigger_application",
+            AuditEntry.object_id == str(online.id),
+        )
+    ).one()
+    assert entry.actor_user_id is None
