@@ -36,6 +36,7 @@ TRIGGER_PLACEHOLDERS = (
     "appeal_body",
     "appeal_by",
     "appeal_decision",
+    "appealed",
 )
 #: The trigger letters that say whether the panel made recommendations.
 WITH_RECOMMENDATIONS = ("outcome", "appeal_decision")

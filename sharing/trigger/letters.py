@@ -43,6 +43,7 @@ from sharing.errors import InputError
 from sharing.formats import is_email_address
 from sharing.models import TriggerApplication, TriggerLetter
 from sharing.trigger import deadlines, handling
+from sharing.trigger.appeal_words import appeal_said
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, ThresholdDecision
@@ -495,9 +496,7 @@ def _paragraphs(
         values["next_steps"] = details.get("outcome_next_steps") or ""
         made = any(not r.on_appeal for r in application.recommendations)
         return _filled(wording["outcome"], values, made)
-    decision = application.appeal_decision
-    values["appeal_body"] = procedure.appeal.body
-    values["appeal_decision"] = decision.label if decision else ""
+    values |= {"appeal_body": procedure.appeal.body, **appeal_said(application)}
     values["findings"] = details.get("appeal_findings") or ""
     # Its sentence on recommendations says what the letter lists below it, whatever the
     # decision: an appeal not upheld may still recommend more.

@@ -1,0 +1,65 @@
+"""The letter of the appeal body's decision on an appeal against a "not met" decision says
+what was appealed, the decision not to review the case, and what the appeal body decided
+of that decision ("Not upheld: the decision was made properly"), where it told the
+applicant their appeal was "about the review of your application" and "the review was
+carried out properly": no review was ever carried out. An appeal of a review's outcome
+reads as before."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from sharing import clock
+from sharing.access.decide import Actor
+from sharing.trigger import applications, input_checks, review_outcome
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_user
+from tests.hub.test_trigger_letters_posted import _lead
+from tests.sharing.trigger.test_complaints import PROCEDURE
+
+
+@pytest.mark.parametrize(
+    ("decision", "said"),
+    [
+        ("not_upheld", "Not upheld: the decision was made properly"),
+        ("upheld", "Upheld: the decision is to be looked at again"),
+        ("partly_upheld", "Partly upheld"),
+    ],
+)
+def test_the_appeal_decision_on_a_not_met_application_speaks_of_the_decision_not_a_review(
+    demo_hub: Flask, demo_session: Session, decision: str, said: str
+) -> None:
+    lead = Actor.of(demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+    application = applications.record_application(
+        demo_session,
+        lead,
+        PROCEDURE,
+        input_checks.ApplicationInput(
+            received_on=clock.today(),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name="Nobody-Known",
+            victim_address="Flat 2, 7 Test Row",
+            problem="Music every night until three",
+        ),
+    )
+    applications.decide(demo_session, lead, PROCEDURE, application.id, "not_met", "One only")
+    today = clock.today()
+    review_outcome.record_appeal(demo_session, lead, PROCEDURE, application.id, today, "Unfair")
+    review_outcome.decide_appeal(
+        demo_session, lead, PROCEDURE, application.id, decision, "We looked again.", today
+    )
+    demo_session.commit()
+    client = _lead(demo_hub, demo_session)
+    letter = client.get(f"/trigger/{application.id}/letters/appeal_decision")
+    text = letter.get_data(as_text=True)
+    assert (
+        "has considered your appeal about the decision not to review your application "
+        f"{application.reference}."
+    ) in text
+    assert f"Their decision: {said}." in text
+    assert "the review of your application" not in text
+    assert "the review was carried out properly" not in text
+    assert "the review is to be looked at again" not in text
