@@ -20,6 +20,7 @@ from sharing.audit import acts
 from sharing.cases.listing import PAGE_SIZE
 from sharing.models import TriggerApplication, TriggerRecommendation
 from sharing.trigger import EARLIEST_RECEIVED, posting, references
+from sharing.trigger.appeal_words import appeal_said
 from sharing.trigger.deadlines import Clock, next_clock
 from sharing.trigger.handling import closure, erased_on, lead_agency
 from sharing.trigger.procedure import Procedure
@@ -43,6 +44,9 @@ class ApplicationRow:
     #: The day an appeal was received, if one was, and its decision once made.
     appeal_received_on: date | None = None
     appeal_decision: AppealDecision | None = None
+    #: The appeal body's decision as the applicant's letter says it (of the decision, for
+    #: a "not met" one), once made.
+    appeal_said: str | None = None
     #: The day the applicant withdrew the appeal, if they did.
     appeal_withdrawn_on: date | None = None
     #: It has a letter still to post (``posting.TO_POST``), as the filter finds it.
@@ -332,5 +336,6 @@ def _application_row(
         outcome_on=application.outcome_on,
         appeal_received_on=application.appeal_received_on,
         appeal_decision=application.appeal_decision,
+        appeal_said=appeal_said(application)["appeal_decision"] or None,
         appeal_withdrawn_on=application.appeal_withdrawn_on,
     )

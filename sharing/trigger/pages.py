@@ -18,6 +18,7 @@ from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.models import TriggerApplication
 from sharing.trigger import closing, corrections, letters, not_brought, panel, posting
+from sharing.trigger.appeal_words import appeal_said
 from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
 from sharing.trigger.handling import (
@@ -261,7 +262,7 @@ def _review(
         outcome_on=application.outcome_on,
         appeal_by=appeal_by,
         appeal_received_on=application.appeal_received_on,
-        appeal_decision=application.appeal_decision.label if application.appeal_decision else None,
+        appeal_decision=appeal_said(application)["appeal_decision"] or None,
         appeal_decided_on=application.appeal_decided_on,
         appeal_withdrawn_on=application.appeal_withdrawn_on,
         appeal_in_hand=appeal_in_hand(application),
