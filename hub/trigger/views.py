@@ -23,6 +23,7 @@ from sharing import clock
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.trigger import (
+    appeal_words,
     applications,
     complaints,
     handling,
@@ -199,6 +200,7 @@ def _forms(failed: HubForm | None = None) -> dict[str, HubForm]:
 def _show(application_id: int, failed: HubForm | None = None) -> tuple[str, int]:
     page = _page(application_id)
     forms = _forms(failed)
+    forms["appeal_decision"].appeal_decision.choices = appeal_words.decision_choices(page.decision)
     return render_template(
         "trigger/show.html",
         title=f"Application {page.reference}",

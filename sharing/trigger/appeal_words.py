@@ -18,6 +18,14 @@ OF_NOT_MET = {
 }
 
 
+def decision_choices(decided: ThresholdDecision | None) -> list[tuple[str, str]]:
+    """The appeal body's decisions for the lead's form on an application ``decided`` so,
+    said as the letter will say them."""
+    if decided is ThresholdDecision.NOT_MET:
+        return [(decision.value, OF_NOT_MET[decision]) for decision in AppealDecision]
+    return AppealDecision.choices()
+
+
 def appeal_said(application: TriggerApplication) -> dict[str, str]:
     """The letter's ``{appealed}`` (what the appeal was about) and ``{appeal_decision}``
     (the appeal body's decision, "" before one)."""

@@ -97,3 +97,31 @@ def test_the_application_page_and_list_say_the_appeal_decision_of_the_not_met_de
     row = listed.get_data(as_text=True)
     assert "not upheld: the decision was made properly" in row
     assert "the review was carried out properly" not in row
+
+
+def test_the_form_for_the_appeal_decision_on_a_not_met_application_offers_it_of_the_decision(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    lead = Actor.of(demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+    application = applications.record_application(
+        demo_session,
+        lead,
+        PROCEDURE,
+        input_checks.ApplicationInput(
+            received_on=clock.today(),
+            channel="phone",
+            victim_kind="person",
+            victim_family_name="Nobody-Known",
+            victim_address="Flat 2, 7 Test Row",
+            problem="Music every night until three",
+        ),
+    )
+    applications.decide(demo_session, lead, PROCEDURE, application.id, "not_met", "One only")
+    today = clock.today()
+    review_outcome.record_appeal(demo_session, lead, PROCEDURE, application.id, today, "Unfair")
+    demo_session.commit()
+    page = _lead(demo_hub, demo_session).get(f"/trigger/{application.id}").get_data(as_text=True)
+    assert "Upheld: the decision is to be looked at again" in page
+    assert "Not upheld: the decision was made properly" in page
+    assert "the review is to be looked at again" not in page
+    assert "the review was carried out properly" not in page
