@@ -198,7 +198,7 @@ TOTALS = (
 )
 ALSO = (
     ("pending", "Applications received in the period still waiting for a threshold decision"),
-    ("appeals", "Appeals received about how a review was carried out"),
+    ("appeals", "Appeals received, of a decision not to review or of how a review was carried out"),
     ("appeals_decided", "Appeals decided by the appeal body"),
     ("appeals_upheld", "Of the appeals decided: upheld"),
     ("appeals_partly_upheld", "Of the appeals decided: partly upheld"),

@@ -35,8 +35,10 @@ def _appealed(
     appeal_on: date | None = None,
     decided: tuple[AppealDecision, date] | None = None,
     withdrawn_on: date | None = None,
+    not_met: bool = False,
 ) -> None:
-    """A reviewed application (dates and choices only) and its appeal."""
+    """A reviewed application (dates and choices only), or with ``not_met`` one the
+    threshold was not met for, and its appeal."""
     lead = session.scalar(select(Agency).where(Agency.code == LEAD))
     session.add(
         TriggerApplication(
@@ -48,9 +50,9 @@ def _appealed(
             channel=TriggerChannel.PHONE,
             recorded_at=datetime(received_on.year, received_on.month, received_on.day, tzinfo=UTC),
             victim_kind=VictimKind.PERSON,
-            decision=ThresholdDecision.MET,
-            rules_met="three-complaints",
-            outcome_on=received_on.replace(day=28),
+            decision=ThresholdDecision.NOT_MET if not_met else ThresholdDecision.MET,
+            rules_met=None if not_met else "three-complaints",
+            outcome_on=None if not_met else received_on.replace(day=28),
             appeal_received_on=appeal_on,
             appeal_decision=decided[0] if decided else None,
             appeal_decided_on=decided[1] if decided else None,
@@ -61,7 +63,8 @@ def _appealed(
 
 def _year_of_appeals(session: Session) -> None:
     """In 2009: two appeals upheld, one partly upheld, one not upheld (received the year
-    before), one withdrawn, one still in hand; and one received in 2009 decided in 2010."""
+    before), one withdrawn, one still in hand (of a decision not to review: an appeal
+    received all the same); and one received in 2009 decided in 2010."""
     up = AppealDecision.UPHELD
     _appealed(
         session, 1, date(2009, 2, 2), appeal_on=date(2009, 3, 2), decided=(up, date(2009, 4, 1))
@@ -86,7 +89,7 @@ def _year_of_appeals(session: Session) -> None:
     _appealed(
         session, 5, date(2009, 2, 5), appeal_on=date(2009, 3, 5), withdrawn_on=date(2009, 4, 5)
     )
-    _appealed(session, 6, date(2009, 2, 6), appeal_on=date(2009, 12, 1))
+    _appealed(session, 6, date(2009, 2, 6), appeal_on=date(2009, 12, 1), not_met=True)
     _appealed(
         session,
         7,
@@ -132,7 +135,7 @@ def test_the_pack_counts_the_appeals_as_the_community_trigger_figures_do(
     pack = _pack_rows(response.get_data(as_text=True))
 
     expected = {
-        "Appeals received about how a review was carried out": "6",
+        "Appeals received, of a decision not to review or of how a review was carried out": "6",
         "Appeals decided by the appeal body": "4",
         "Of the appeals decided: upheld": "2",
         "Of the appeals decided: partly upheld": "1",
