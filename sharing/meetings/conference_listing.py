@@ -8,7 +8,7 @@ whose conferences they may no longer open.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -26,7 +26,7 @@ from sharing.models import (
     MeetingSitting,
     Notice,
 )
-from sharing.vocabulary import ConferenceStatus, NoticeKind
+from sharing.vocabulary import ConferenceStatus, MinutesStatus, NoticeKind
 
 #: Where the notice of a cancellation sends those whose agency's share ended with the
 #: conference (followed by its id): their list of conferences, at the conference.
@@ -108,6 +108,10 @@ class ConferenceRow:
     #: (every reader of the conference sees which meeting, as its page says).
     meeting: str | None = None
     sitting_at: datetime | None = None
+    #: On the case's page, to a reader who may read its minutes (as its page shows them):
+    #: their state, and what it decided ("Take legal action: Civil injunction").
+    minutes: MinutesStatus | None = None
+    decided: tuple[str, ...] = ()
 
 
 def conferences_for(session: Session, actor: Actor, *, since: datetime) -> list[ConferenceRow]:
@@ -227,6 +231,7 @@ def of_case(session: Session, actor: Actor, case_id: int) -> list[ConferenceRow]
             selectinload(Conference.case).joinedload(Case.agency),
             selectinload(Conference.invitations),
             selectinload(Conference.sitting).joinedload(MeetingSitting.series),
+            selectinload(Conference.decisions),
         )
         .order_by(Conference.starts_at.desc(), Conference.id.desc())
     ).all()
@@ -235,10 +240,26 @@ def of_case(session: Session, actor: Actor, case_id: int) -> list[ConferenceRow]
     decisions = CaseDecisions(session, actor, {case_id})
     now = clock.now()
     return [
-        _row(actor, conference, now)
+        _with_outcome(actor, conference, _row(actor, conference, now))
         for conference in found
         if visible(session, actor, conference, decisions=decisions)
     ]
+
+
+def _with_outcome(actor: Actor, conference: Conference, row: ConferenceRow) -> ConferenceRow:
+    """The row with the state of the conference's minutes and what it decided, where the
+    reader may read them: a draft by the convening agency and the chair, circulated or
+    agreed minutes by every agency at the table (as the conference's page shows them)."""
+    status = conference.minutes_status
+    writers = actor.agency_id == conference.case.agency_id or minute_writing.is_chair(
+        actor, conference
+    )
+    if status is None or not (writers or status is not MinutesStatus.DRAFT):
+        return row
+    decided = tuple(
+        f"{d.kind.label}: {d.tool.label}" if d.tool else d.kind.label for d in conference.decisions
+    )
+    return replace(row, minutes=status, decided=decided)
 
 
 def _row(actor: Actor, conference: Conference, now: datetime) -> ConferenceRow:

@@ -1,0 +1,56 @@
+"""What a conference decided, where its case's officer reads the case: the case page's
+list of its conferences says the minutes' state and the decisions, to whoever may read
+the minutes (the convening agency and the chair a draft; every agency at the table once
+circulated)."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+
+from sharing.models import User
+from sharing.vocabulary import Role
+from tests.fixtures.demo import demo_client, demo_user
+from tests.hub.test_conference_meeting import _held, _legal_action, _post
+
+
+def _conference_row(client: FlaskClient, case_id: int, conference_id: int) -> str:
+    """The row of the conference in the case page's list of its conferences."""
+    page = client.get(f"/cases/{case_id}?purpose=case_conference").get_data(as_text=True)
+    section = page.partition('id="conferences"')[2].partition('id="reviews"')[0]
+    rows = re.findall(r"<tr class=\"govuk-table__row\">.*?</tr>", section, re.S)
+    return next(r for r in rows if f'/conferences/{conference_id}"' in r)
+
+
+def test_the_case_page_says_what_its_conference_decided_once_its_minutes_may_be_read(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    case_id, base = conference.case_id, f"/conferences/{conference.id}"
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    police = demo_client(demo_hub, pcso)
+    marks = {f"attendance_{a.id}": "present" for a in conference.attendees}
+    _post(officer, f"{base}/attendance", also_present=str(pcso.id), **marks)
+    _post(officer, f"{base}/minutes/new", heading="1. Incidents", discussion="Discussed")
+    assert _post(officer, f"{base}/decisions/new", **_legal_action(demo_session)).status_code == 302
+
+    # A draft: its writers read on the case what it decided; the police not yet.
+    drafted = _conference_row(officer, case_id, conference.id)
+    assert "Minutes: draft" in drafted
+    assert "Take legal action: Civil injunction" in drafted
+    assert f'href="{base}#decisions"' in drafted
+    invited = _conference_row(police, case_id, conference.id)
+    assert "Civil injunction" not in invited
+    assert "Minutes" not in invited
+
+    assert _post(officer, f"{base}/minutes/circulate").status_code == 302
+    circulated = _conference_row(police, case_id, conference.id)
+    assert "Minutes: circulated for comment" in circulated
+    assert "Take legal action: Civil injunction" in circulated
+
+    chair = demo_client(demo_hub, demo_session.get(User, conference.chair_id))
+    assert _post(chair, f"{base}/minutes/agree").status_code == 302
+    agreed = _conference_row(officer, case_id, conference.id)
+    assert "Minutes: agreed" in agreed
+    assert "Take legal action: Civil injunction" in agreed
