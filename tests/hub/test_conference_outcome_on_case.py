@@ -6,6 +6,7 @@ the minutes, as the conference's page does."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from flask.testing import FlaskClient
@@ -79,3 +80,24 @@ def test_the_pack_keeps_who_attended_and_who_agreed_the_minutes(demo_hub, demo_s
         for a in conference.attendees:
             assert f"{a.user.display_name} {a.user.agency.name} Sent apologies" in shown
         assert f"Agreed by {chair.display_name}" in shown
+
+
+def test_an_attendee_reading_circulated_minutes_is_told_whom_to_send_a_correction(
+    demo_hub, demo_session
+) -> None:
+    conference, officer = _held(demo_hub, demo_session)
+    base = f"/conferences/{conference.id}"
+    pcso = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
+    _post(officer, f"{base}/attendance", also_present=f"{pcso.id}")
+    _post(officer, f"{base}/minutes/new", heading="1. Incidents", discussion="Discussed")
+    assert _post(officer, f"{base}/minutes/circulate").status_code == 302
+    chair = demo_session.get(User, conference.chair_id)
+    chair_client = demo_client(demo_hub, chair)
+    told = f"To correct them, tell the chair, {chair.display_name}, {chair.agency.name}"
+
+    for reader in (demo_client(demo_hub, pcso), officer):
+        assert told in html.unescape(reader.get(base).get_data(as_text=True))
+    assert told not in html.unescape(chair_client.get(base).get_data(as_text=True))
+
+    assert _post(chair_client, f"{base}/minutes/agree").status_code == 302
+    assert told not in html.unescape(demo_client(demo_hub, pcso).get(base).get_data(as_text=True))
