@@ -4,6 +4,7 @@
 
 from hub.conferences import (  # noqa: F401
     actions,
+    apologies,
     attendance,
     cancelling,
     changing,

@@ -29,7 +29,7 @@ from sharing.meetings import (
 )
 from sharing.models import Action, Agency, Conference
 from sharing.protocols.records import purpose_title
-from sharing.vocabulary import ConferenceStatus
+from sharing.vocabulary import Attendance, ConferenceStatus
 
 
 @dataclass(frozen=True)
@@ -250,7 +250,11 @@ def read_conference(
             )
             for i in conference.invitations
         ],
-        attendees=[f"{a.user.display_name}, {a.user.agency.name}" for a in conference.expected],
+        attendees=[
+            f"{a.user.display_name}, {a.user.agency.name}"
+            + (" (sent apologies)" if a.attendance is Attendance.APOLOGIES else "")
+            for a in conference.expected
+        ],
         basis=decision.categories.get("narrative"),
         escalation_acted_on=conference.escalation_id is not None,
         requests=answers,
