@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hub.settings import MailSettings, Settings
 from hub.templating import uk_date, uk_datetime
-from sharing import case_notices, clock, mail_delivery, notices
+from sharing import case_notices, clock, mail_delivery, meeting_notices, notices
 from sharing.cases.trigger_wording import TriggerWording
 from sharing.models import Notice, TriggerLetter
 from sharing.trigger import letters as trigger_letters
@@ -40,7 +40,7 @@ _WHAT = {
     NoticeKind.INVITATION: "You are invited to a case conference on case {reference}{when}.",
     NoticeKind.INFORMATION_REQUEST: (
         "A case conference on case {reference}{when} asks what your agency holds about "
-        "the case. Please answer in the hub before the conference."
+        "the case. Please answer in the hub {answer_by}."
     ),
     NoticeKind.MINUTES_CIRCULATED: (
         "The minutes of the case conference on case {reference}{when} are circulated for "
@@ -149,6 +149,8 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
         if notice.about
         else ". You will be asked to bring the case to the review panel once its sitting is chosen"
     )
+    answer_due = meeting_notices.request_due(notice)
+    answer_by = f"by {uk_date(answer_due)}" if answer_due else "before the conference"
     what, reference = topic(notice)
     subject = f"{notice.kind.label}: {what} {reference}" if reference else notice.kind.label
     meeting = where = ""
@@ -171,6 +173,7 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
         on=on,
         day=day,
         bring=bring,
+        answer_by=answer_by,
     )
     message.set_content(
         f"{said}\n\n"

@@ -9,18 +9,40 @@ chair's invitation). Each is queued by ``sharing.notices.queue``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from sharing.access.facts import Actor
 from sharing.meetings.conference_listing import CANCELLED_ANCHOR, visible
 from sharing.meetings.requests import ANSWERING_ROLES
-from sharing.models import Conference, MeetingSitting, Notice, User
+from sharing.models import Conference, InformationRequest, MeetingSitting, Notice, User
 from sharing.notices import drop_waiting, managers, queue
 from sharing.vocabulary import Attendance, NoticeKind
+
+#: Where the notice of an information request links: the request's own page.
+_REQUEST_PATH = re.compile(r"/conferences/(?P<conference>\d+)/requests/(?P<request>\d+)")
+
+
+def request_path(request: InformationRequest) -> str:
+    """The page of an information request, which the notice asking it links to."""
+    return f"/conferences/{request.conference_id}/requests/{request.id}"
+
+
+def request_due(notice: Notice) -> date | None:
+    """The day the information request a notice asks is due, as the request's page says
+    (moved with its conference), or None for a notice of no request."""
+    found = _REQUEST_PATH.fullmatch(notice.path or "")
+    session = object_session(notice)
+    if notice.kind is not NoticeKind.INFORMATION_REQUEST or found is None or session is None:
+        return None
+    request = session.get(InformationRequest, int(found["request"]))
+    if request is None or request.conference_id != int(found["conference"]):
+        return None
+    return request.due_on
 
 
 def conference_convened(session: Session, conference: Conference, now: datetime) -> None:
@@ -45,7 +67,7 @@ def conference_convened(session: Session, conference: Conference, now: datetime)
             NoticeKind.INFORMATION_REQUEST,
             _asked(session, request.agency_id, expected),
             reference=reference,
-            path=f"{path}/requests/{request.id}",
+            path=request_path(request),
             about=conference.starts_at,
             now=now,
         )
@@ -91,7 +113,7 @@ def conference_joined(
             NoticeKind.INFORMATION_REQUEST,
             [u for u in told if u.id != by],
             reference=reference,
-            path=f"{path}/requests/{request.id}",
+            path=request_path(request),
             about=conference.starts_at,
             now=now,
         )
