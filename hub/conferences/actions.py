@@ -9,11 +9,15 @@ from werkzeug.wrappers import Response
 from hub.cases.actions import action_form
 from hub.conferences.views import _conference_page, bp
 from hub.database import db
+from hub.guard import forbid
 from hub.sent_once import accepted_once
 from sharing.cases import actions
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.meetings import conference_actions
+
+#: Why an agency invited to a conference may not add to its action plan.
+ONLY_CONVENING = "only the convening agency adds the actions agreed at a conference"
 
 
 @bp.route("/conferences/<int:conference_id>/actions/new", methods=["GET", "POST"])
@@ -22,7 +26,7 @@ def add_action(conference_id: int) -> Response | tuple[str, int]:
     page = _conference_page(conference_id)
     if not page.convening:
         _refuse_action(conference_id, [])
-        abort(403)
+        forbid(NotAllowed(ONLY_CONVENING))
     table = [(str(i.agency_id), i.agency) for i in page.invitations if not i.withdrawn]
     form = action_form([(str(current_user.agency_id), current_user.agency.name), *table])
     if request.method == "GET":
@@ -68,5 +72,5 @@ def _refuse_action(conference_id: int, fields: list[str]) -> None:
     who may not open it, refused and recorded as the core would: 403)."""
     try:
         conference_actions.refuse_action_input(db(), current_user.actor, conference_id, fields)
-    except (NotFound, NotAllowed):
-        abort(403)  # they read the conference: it exists for them
+    except (NotFound, NotAllowed):  # they read the conference: it exists for them
+        forbid(NotAllowed(ONLY_CONVENING))

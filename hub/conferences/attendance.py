@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -16,6 +16,7 @@ from hub.conferences.views import (
 )
 from hub.database import db
 from hub.forms import HubForm
+from hub.guard import forbid
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import whole_number
 from sharing.meetings import conference_attendance
@@ -86,8 +87,8 @@ def attendance(conference_id: int) -> Response | tuple[str, int]:
                 marks,
                 [int(u) for u in form.also_present.data or []],
             )
-        except NotAllowed:
-            abort(403)
+        except NotAllowed as refused:
+            forbid(refused)
         except InputError as e:
             _place_error(form, e, "also_present")
         else:

@@ -19,6 +19,7 @@ from hub.conferences.views import (
 )
 from hub.database import db
 from hub.forms import HubForm, TextLimit
+from hub.guard import forbid
 from hub.sent_once import accepted_once
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed
 from sharing.formats import whole_number
@@ -104,8 +105,8 @@ def decision(conference_id: int, decision_id: int | None = None) -> Response | t
             changed = conference_decisions.save_decision(
                 db(), current_user.actor, conference_id, data, decision_id, opened=opened.sent()
             )
-        except NotAllowed:
-            abort(403)
+        except NotAllowed as refused:
+            forbid(refused)
         except ChangedMeanwhile as e:
             page = _conference_page(conference_id)
             now = DecisionForm(formdata=None)

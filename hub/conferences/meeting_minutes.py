@@ -21,6 +21,7 @@ from hub.conferences.views import (
 )
 from hub.database import db
 from hub.forms import HubForm, TextLimit
+from hub.guard import forbid
 from hub.sent_once import accepted_once
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.meetings import minutes
@@ -65,8 +66,8 @@ def minute(conference_id: int, item_id: int | None = None) -> Response | tuple[s
                 item_id=item_id,
                 opened=opened.sent(),
             )
-        except NotAllowed:
-            abort(403)
+        except NotAllowed as refused:
+            forbid(refused)
         except ChangedMeanwhile as e:
             page = _conference_page(conference_id)
             now = MinuteForm(formdata=None)
@@ -111,8 +112,8 @@ def _minutes_step(conference_id: int, step: Callable[..., object], done: str) ->
         step(db(), current_user.actor, conference_id)
     except NotFound:
         abort(404)
-    except NotAllowed:
-        abort(403)
+    except NotAllowed as refused:
+        forbid(refused)
     except InputError as e:
         flash(e.message, "error")
     else:

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from hub.database import db
 from hub.forms import HubForm
-from hub.guard import require_roles
+from hub.guard import forbid, require_roles
 from sharing import stamps
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.meetings import conference_pages, minutes
@@ -60,8 +60,8 @@ def _refuse_meeting_form(conference_id: int, form: HubForm | None, fallback: str
         minutes.refuse_input(db(), current_user.actor, conference_id, fields)
     except NotFound:
         abort(404)
-    except NotAllowed:
-        abort(403)
+    except NotAllowed as refused:
+        forbid(refused)
     except InputError as e:
         if form is not None:
             _place_error(form, e, fallback)
