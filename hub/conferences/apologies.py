@@ -29,6 +29,9 @@ def apologies(conference_id: int) -> Response:
         if coming:
             said = "You are expected at the conference again: your apologies are taken back."
         else:
-            said = "Apologies sent. The convening agency records you as sending apologies."
+            said = (
+                "Apologies sent. The convening agency finds you marked as sending them when "
+                "it records who attended."
+            )
         flash(said if changed else "Nothing changed.", "success" if changed else "info")
     return redirect(url_for("conferences.show", conference_id=conference_id, _anchor="expected"))
