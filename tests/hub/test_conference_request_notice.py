@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hub.notices import compose
+from hub.notice_messages import compose
 from hub.templating import uk_date
 from sharing.models import Notice
 from sharing.vocabulary import NoticeKind, Role

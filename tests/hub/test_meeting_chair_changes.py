@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from hub.notices import compose
+from hub.notice_messages import compose
 from hub.templating import uk_datetime
 from sharing import clock, notices
 from sharing.access.authorise import decision_on

@@ -22,7 +22,8 @@ from sqlalchemy import Engine, delete, select
 from hub import notices as hub_notices
 from hub.cli import main
 from hub.config import load_settings
-from hub.notices import ABOUT_A_SITTING, NAMING_NO_CASE, Delivery, compose, deliver_pending
+from hub.notice_messages import ABOUT_A_SITTING, NAMING_NO_CASE, compose
+from hub.notices import Delivery, deliver_pending
 from hub.settings import ConfigError
 from hub.templating import uk_datetime
 from sharing import agency_accounts, case_notices, clock, mail_delivery, notices

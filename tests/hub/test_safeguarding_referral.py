@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.notices import compose
+from hub.notice_messages import compose
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.cases import share_ending

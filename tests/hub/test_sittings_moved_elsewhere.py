@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.notices import compose, topic
+from hub.notice_messages import compose, topic
 from hub.templating import UK, uk_datetime
 from sharing import clock
 from sharing.access.decide import Actor

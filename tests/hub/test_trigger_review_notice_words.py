@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hub.notices import compose
+from hub.notice_messages import compose
 from hub.templating import uk_datetime
 from sharing import clock
 from sharing.models import Notice
