@@ -80,6 +80,16 @@ _WHAT = {
         "The case conference on case {reference} has changed when or where it meets: it "
         "now meets{on}. Its page in the hub says where, and gives any video link."
     ),
+    NoticeKind.APOLOGIES: (
+        "Someone expected at the case conference on case {reference}{when} has sent their "
+        "apologies: they cannot come. Its page in the hub says who, among the people "
+        "expected."
+    ),
+    NoticeKind.APOLOGIES_TAKEN_BACK: (
+        "Someone who sent their apologies for the case conference on case {reference}"
+        "{when} has taken them back: they can come after all. Its page in the hub says who, "
+        "among the people expected."
+    ),
     NoticeKind.ACTION_RESTRICTED: (
         "An action your agency holds on a partner agency's case is now on a restricted "
         "case: the case is locked to named people. The action stays in your agency's "

@@ -358,3 +358,38 @@ def withdraw_unsent(session: Session, agency_id: int, conference: Conference) ->
         Notice.user_id.in_(select(User.id).where(User.agency_id == agency_id)),
         _about(conference),
     )
+
+
+def attendee_anchor(place_id: int) -> str:
+    """Where someone expected at a conference is listed on its page (``attendee-`` and
+    their place's id), which the notice of their apologies links to."""
+    return f"attendee-{place_id}"
+
+
+def apologies_changed(
+    session: Session, conference: Conference, place_id: int, by: int, *, sent: bool, now: datetime
+) -> int:
+    """Tell the conference's chair and its convenor (not ``by``, who changed them) that
+    someone expected sent their apologies (``sent``) or took them back, linking to their
+    line among the people expected, naming no one. A notice of the other change still
+    waiting is dropped instead, and then none is queued when it was of apologies not yet
+    told (the chair never learns of apologies taken back before they were told). Each is
+    told once a person each way. How many were told."""
+    conference_page = f"/conferences/{conference.id}"
+    path = f"{conference_page}#{attendee_anchor(place_id)}"
+    kind, other = (
+        (NoticeKind.APOLOGIES, NoticeKind.APOLOGIES_TAKEN_BACK)
+        if sent
+        else (NoticeKind.APOLOGIES_TAKEN_BACK, NoticeKind.APOLOGIES)
+    )
+    if drop_waiting(session, Notice.kind == other, Notice.path == path) and not sent:
+        return 0
+    return queue(
+        session,
+        kind,
+        [u for u in (conference.chair, conference.convened_by) if u.id != by],
+        reference=conference.case.reference,
+        path=path,
+        about=conference.starts_at,
+        now=now,
+    )

@@ -756,6 +756,8 @@ class NoticeKind(Labelled):
     CONFERENCE_MOVED = "conference_moved", "A case conference has moved"
     NEW_CHAIR = "new_chair", "A case conference has a new chair"
     ACTION_RESTRICTED = "action_restricted", "Your agency's action is now on a restricted case"
+    APOLOGIES = "apologies", "Apologies for a case conference"
+    APOLOGIES_TAKEN_BACK = "apologies_taken_back", "Apologies for a case conference taken back"
 
 
 class EscalationReason(Labelled):

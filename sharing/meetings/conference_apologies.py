@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, meeting_notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.db import read_for_change
@@ -86,6 +86,9 @@ def send(
         return False
     place.attendance, place.deputy_id = wanted, None
     session.flush()
+    meeting_notices.apologies_changed(
+        session, conference, place.id, actor.user_id, sent=not coming, now=now
+    )
     acts.record(
         session,
         ACTION,

@@ -82,7 +82,8 @@ class ConferencePage:
     question: str | None
     agenda: str | None
     invitations: list[InvitationRow]
-    attendees: list[str]
+    #: The people expected, each with their place's id (the anchor of their line).
+    attendees: list[tuple[int, str]]
     #: The decision the reader saw it under.
     decision: Decision
     #: Why the reader sees the question and agenda (the basis of the narrative category).
@@ -251,8 +252,11 @@ def read_conference(
             for i in conference.invitations
         ],
         attendees=[
-            f"{a.user.display_name}, {a.user.agency.name}"
-            + (" (sent apologies)" if a.attendance is Attendance.APOLOGIES else "")
+            (
+                a.id,
+                f"{a.user.display_name}, {a.user.agency.name}"
+                + (" (sent apologies)" if a.attendance is Attendance.APOLOGIES else ""),
+            )
             for a in conference.expected
         ],
         basis=decision.categories.get("narrative"),
