@@ -99,6 +99,9 @@ class ConferencePage:
     meeting: meeting_record.Meeting | None = None
     #: The reader is the conference's chair.
     chairing: bool = False
+    #: The people expected who have left their agency (their accounts disabled), as
+    #: "name has left agency", while the conference is still to meet.
+    left: list[str] = field(default_factory=list)
     #: The partnership meeting's sitting it is on the agenda of, if any.
     sitting: SittingLink | None = None
     #: Whether the reader may open the case's own page (a chair who reads their own
@@ -255,9 +258,15 @@ def read_conference(
             (
                 a.id,
                 f"{a.user.display_name}, {a.user.agency.name}"
-                + (" (sent apologies)" if a.attendance is Attendance.APOLOGIES else ""),
+                + (" (sent apologies)" if a.attendance is Attendance.APOLOGIES else "")
+                + ("" if a.user.active else " (has left)"),
             )
             for a in conference.expected
+        ],
+        left=[
+            f"{a.user.display_name} has left {a.user.agency.name}"
+            for a in conference.expected
+            if not a.user.active and conference.status is ConferenceStatus.PLANNED
         ],
         basis=decision.categories.get("narrative"),
         escalation_acted_on=conference.escalation_id is not None,
