@@ -70,6 +70,10 @@ class AgencyAction:
     #: On such a row, the lock request that restricted the case: the e-mail telling the
     #: agency of it links to the list's rows by it (``restricted-<id>``), never the case.
     lock_request: int | None = None
+    #: Whether the action's named owner, or the case's officer, has left their agency
+    #: (their account disabled): the action is to be handed on, the agency contacted.
+    owner_left: bool = False
+    case_officer_left: bool = False
 
 
 @dataclass(frozen=True)
@@ -268,6 +272,8 @@ def actions_for_agency(
                 own_agency=case.agency_id == actor.agency_id,
                 restricted=restricted,
                 lock_request=locked_by.get(case.id),
+                owner_left=action.owner_user is not None and not action.owner_user.active,
+                case_officer_left=not restricted and not case.officer.active,
             )
         )
     acts.record(
