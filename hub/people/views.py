@@ -67,6 +67,9 @@ def index() -> str:
         locked={u.id: u.locked_until for u in users if sign_in_checks.is_locked(u)},
         new_starters={u.id for u in users if password_links.has_no_password(u)},
         clashes=[(u, why) for u in users if (why := duties.kept_apart(u.roles))],
+        administrators=[
+            u.display_name for u in users if u.active and u.has_role(Role.ADMINISTRATOR)
+        ],
     )
 
 
