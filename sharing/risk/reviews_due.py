@@ -34,7 +34,7 @@ class RiskReviewDue:
     #: The highest latest band of the people on the case now; None when none of them is
     #: assessed yet.
     band: RiskBand | None
-    #: The case officer's name.
+    #: The case officer's name, "(has left)" after it once their account is disabled.
     officer: str = ""
 
 
@@ -78,7 +78,7 @@ def risk_reviews_due(
             c.priority,
             c.risk_review_due_on or today,
             bands.get(c.id),
-            c.officer.display_name,
+            c.officer.display_name + ("" if c.officer.active else " (has left)"),
         )
         for c in cases
     ]

@@ -59,6 +59,20 @@ def test_a_manager_sees_their_agencys_risk_reviews_due_with_each_officer(
     assert "None of your cases" not in part
 
 
+def test_a_review_due_on_a_leavers_case_says_its_officer_has_left(demo_hub, demo_session) -> None:
+    case = _due(demo_session)[0]
+    leaver = demo_session.get(User, case.officer_id)
+    manager = demo_client(demo_hub, demo_user(demo_session, AGENCY, Role.MANAGER))
+    leaver.active = False
+    demo_session.commit()
+    try:
+        row = next(r for r in _risk_part(manager).split("<tr") if case.reference in r)
+        assert f"{leaver.display_name} (has left)" in row
+    finally:  # the module's other tests share the demo
+        leaver.active = True
+        demo_session.commit()
+
+
 def test_an_officer_sees_only_their_own_risk_reviews_due(demo_hub, demo_session) -> None:
     due = _due(demo_session)
     officer = demo_session.get(User, due[0].officer_id)
