@@ -252,12 +252,12 @@ def overdue_reviews(
         Case.review_due_on < today,
     )
     officers = [
-        OfficerOverdue(row.id, row.display_name, row.overdue)
+        OfficerOverdue(row.id, _named(row.display_name, row.active), row.overdue)
         for row in session.execute(
-            select(User.id, User.display_name, func.count(Case.id).label("overdue"))
+            select(User.id, User.display_name, User.active, func.count(Case.id).label("overdue"))
             .join(Case, Case.officer_id == User.id)
             .where(overdue)
-            .group_by(User.id, User.display_name)
+            .group_by(User.id, User.display_name, User.active)
             .order_by(func.count(Case.id).desc(), User.display_name, User.id)
         )
     ]
@@ -267,7 +267,7 @@ def overdue_reviews(
     pages = max(1, -(-total // size))
     page = min(max(page, 1), pages)
     cases = session.execute(
-        select(Case, User.display_name)
+        select(Case, User.display_name, User.active)
         .join(User, User.id == Case.officer_id)
         .where(overdue)
         .order_by(Case.review_due_on, Case.id)
@@ -275,13 +275,13 @@ def overdue_reviews(
         .offset((page - 1) * size)
     ).all()
     rows = []
-    for case, officer in cases:
+    for case, officer, active in cases:
         assert case.review_due_on is not None  # noqa: S101 - filtered above
         rows.append(
             OverdueCase(
                 id=case.id,
                 reference=case.reference,
-                officer=officer,
+                officer=_named(officer, active),
                 priority=case.priority,
                 review_due_on=case.review_due_on,
                 days_overdue=(today - case.review_due_on).days,
@@ -289,3 +289,9 @@ def overdue_reviews(
             )
         )
     return OverdueReviews(officers, rows, total, page, pages)
+
+
+def _named(officer: str, active: bool) -> str:
+    """An officer's name, and that they have left once their account is disabled: their
+    overdue reviews wait for their cases to be given to someone."""
+    return officer if active else f"{officer} (has left)"
