@@ -39,7 +39,7 @@ def action_views(decision: Decision, actions: Sequence[Action], today: date) -> 
             kind=a.kind.label,
             status=a.status_label,
             owner_agency=a.owner_agency.name,
-            owner_user=a.owner_user.display_name if a.owner_user else None,
+            owner_user=_owner(a),
             due_on=a.due_on,
             completed_on=a.completed_on if a.status is ActionStatus.DONE else None,
             **values,
@@ -49,3 +49,13 @@ def action_views(decision: Decision, actions: Sequence[Action], today: date) -> 
             actions, reveal_rows(decision, actions, ("description", "outcome_note")), strict=True
         )
     ]
+
+
+def _owner(action: Action) -> str | None:
+    """The action's named owner, "(has left)" after an open action's once their account is
+    disabled: it waits for someone to take it on."""
+    owner = action.owner_user
+    if owner is None:
+        return None
+    gone = not owner.active and action.status is ActionStatus.OPEN
+    return f"{owner.display_name} (has left)" if gone else owner.display_name

@@ -1,6 +1,6 @@
 """Actions whose owner, or whose case's officer, has left their agency (their account
-disabled) say so in the list of the agency's actions, so that a manager sees which to
-hand on and a partner does not try to reach someone who has gone."""
+disabled) say so in the list of the agency's actions and on the case's page, so that a
+manager sees which to hand on and a partner does not try to reach someone who has gone."""
 
 from __future__ import annotations
 
@@ -61,6 +61,8 @@ def test_a_leavers_actions_say_they_have_left_to_their_manager_and_to_partners(
     row = _row("".join(walk_pages(manager, "/actions")), own.id)
     assert f"({officer}, has left)" in row
     assert f"Case officer: {officer} (has left)" in row
+    case_page = html.unescape(manager.get(f"/cases/{own.case_id}").get_data(as_text=True))
+    assert f"<br>{officer} (has left)</td>" in case_page  # the action's owner, on its case
     partner = _row("".join(walk_pages(police, "/actions")), given.id)
     assert (
         f"Case officer: {given.case.officer.display_name} (has left): "
