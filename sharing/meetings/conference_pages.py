@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,6 +59,15 @@ class SittingLink:
     chair_follows: bool = False
 
 
+class ExpectedLine(NamedTuple):
+    """Someone expected at the conference, as its page and pack list them."""
+
+    #: Their place among the people expected (``ConferenceAttendee.id``).
+    place_id: int
+    #: "Name, Agency", with "(sent apologies)" or "(has left)" where so.
+    text: str
+
+
 @dataclass(frozen=True)
 class ConferencePage:
     """A conference as one attendee's agency may see it."""
@@ -83,7 +93,7 @@ class ConferencePage:
     agenda: str | None
     invitations: list[InvitationRow]
     #: The people expected, each with their place's id (the anchor of their line).
-    attendees: list[tuple[int, str]]
+    attendees: list[ExpectedLine]
     #: The decision the reader saw it under.
     decision: Decision
     #: Why the reader sees the question and agenda (the basis of the narrative category).
@@ -255,7 +265,7 @@ def read_conference(
             for i in conference.invitations
         ],
         attendees=[
-            (
+            ExpectedLine(
                 a.id,
                 f"{a.user.display_name}, {a.user.agency.name}"
                 + (" (sent apologies)" if a.attendance is Attendance.APOLOGIES else "")
