@@ -50,7 +50,16 @@ def _disclosed(segment: str, names: Names) -> str:
     return f"{categories}: {_plain(basis, names)}"
 
 
+#: How an emergency access's basis begins, and where it gives way to its clause's
+#: ("Emergency access until 7 December 2026 at 12:04pm: Protocol …": ``decide``).
+_EMERGENCY = "Emergency access until "
+_EMERGENCY_CLAUSE = ": Protocol "
+
+
 def _plain(basis: str, names: Names, action: str | None = None) -> str:
+    lead, found, clause_basis = basis.partition(_EMERGENCY_CLAUSE)
+    if found and lead.startswith(_EMERGENCY):  # its time kept, its clause in words
+        return f"{lead}: {_plain(f'Protocol {clause_basis}', names, action)}"
     clause = clause_in_words(basis, names)
     if clause is not None:
         return clause
