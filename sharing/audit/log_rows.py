@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.audit import acts, basis_names, basis_reading, listings, reasons
+from sharing.audit.part_words import roles_named
 from sharing.models import Action, Agency, AuditEntry, Case, Person, Share, User
 from sharing.protocols import records as protocol_records
 
@@ -158,9 +159,7 @@ def rows(
                 at=e.at,
                 user=users[e.actor_user_id].display_name if e.actor_user_id in users else "",
                 agency=agencies.get(e.actor_agency_id, "") if e.actor_agency_id else "",
-                roles=", ".join(r.replace("_", " ") for r in e.actor_roles.split(",") if r)
-                if e.actor_user_id is not None
-                else "",
+                roles=roles_named(e.actor_roles) if e.actor_user_id is not None else "",
                 action=labels.get(e.action, e.action),
                 outcome=e.outcome,
                 object_type=None if no_subject else e.object_type,

@@ -33,6 +33,17 @@ def roles_in_words(values: str) -> str:
     return field_words.listed(names)
 
 
+def roles_named(values: str) -> str:
+    """``case_officer,dpo`` as "case officer, data protection officer": the roles of
+    whoever acted, as the audit log's "Who" names them; a value that is no role as stored,
+    its underscores as spaces."""
+    return ", ".join(
+        _in_a_sentence(role.label) if (role := Role.of(value)) else value.replace("_", " ")
+        for value in values.split(",")
+        if value
+    )
+
+
 def _in_a_sentence(label: str) -> str:
     """A label within a sentence: "data protection officer", but "Community Trigger lead"
     (a name kept as it is written)."""
