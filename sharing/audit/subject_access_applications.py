@@ -357,6 +357,8 @@ def compile_application_report(
     left_out = LEFT_OUT[requester][0] if application.on_behalf else frozenset()
     shown = [c for _, c in _DETAILS if c not in left_out]
     values = reveal(decision, application, [*shown, _REPORTED_TO, *_REPORTED_CORRECTED, *_FINDINGS])
+    if _BORN in values:  # left out of the report for whoever applied for the victim
+        values = {**values, _BORN: _as_a_day(values[_BORN])}
     accesses = rows(session, entries, actor.agency_id, rules=rules)
     report = _report(session, application, decision, values, queued, accesses)
     return replace(
@@ -373,6 +375,19 @@ def compile_application_report(
         ),
         reported_to_reason=values["reported_to_reason"],
     )
+
+
+#: The victim's date of birth: written as people write it, as in a person's report.
+_BORN = "victim_date_of_birth"
+
+
+def _as_a_day(value: str | None) -> str | None:
+    """A date of birth as people write it ("14 March 1961"); a marker in its place
+    (erased, left out) as it is."""
+    try:
+        return clock.day_text(date.fromisoformat(value)) if value else value
+    except ValueError:  # the reveal's marker, not a day
+        return value
 
 
 def _for(application: TriggerApplication, requester: str) -> str:
