@@ -221,6 +221,10 @@ def suspend(
             f"Only an active protocol can be suspended; this one is {record.status.label.lower()}",
         )
     note = checked_text("note", note, limit=MAX_SUSPENSION_NOTE, what="the note")
+    if reason is SuspensionReason.OTHER and not note.strip():
+        # The other parties' DPOs read the reason on the protocol's page: "another
+        # reason" with no note would tell them nothing of why their sharing stopped.
+        raise InputError("note", "Say in the note why you are suspending the protocol")
     # Every active version at once: one in force, and one signed to take over from it
     # (which would otherwise start sharing again on its start date, or end the one in
     # force then), so that only a version signed after the suspension shares again.
