@@ -293,9 +293,13 @@ def _read(decision: Decision, record: object, column: str) -> str | None:
     """The value of ``column`` as the decision reveals it; a date of birth as people write
     it ("24 February 1977"), a marker in its place (erased, not shared) as it is."""
     value = reveal_one(decision, record, column)  # type: ignore[arg-type]
-    if column == "date_of_birth" and value:
-        try:
-            return clock.day_text(date.fromisoformat(value))
-        except ValueError:  # the reveal's marker, not a day
-            return value
-    return value
+    return as_a_day(value) if column == "date_of_birth" else value
+
+
+def as_a_day(value: str | None) -> str | None:
+    """A date of birth as people write it ("24 February 1977"); a marker in its place
+    (erased, not shared, left out) as it is."""
+    try:
+        return clock.day_text(date.fromisoformat(value)) if value else value
+    except ValueError:  # the reveal's marker, not a day
+        return value

@@ -29,7 +29,13 @@ from sharing.access.decide import Actor, Decision, decide_subject_access
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts, basis_names, reasons
 from sharing.audit.log_rows import LogRow, rows
-from sharing.audit.subject_access import KINDS, MAX_CANDIDATES, PURPOSE, require_subject_dpo
+from sharing.audit.subject_access import (
+    KINDS,
+    MAX_CANDIDATES,
+    PURPOSE,
+    as_a_day,
+    require_subject_dpo,
+)
 from sharing.audit.trail import concerning_application
 from sharing.cases.search import SearchQuery, search_term
 from sharing.crypto import blind_index
@@ -358,7 +364,7 @@ def compile_application_report(
     shown = [c for _, c in _DETAILS if c not in left_out]
     values = reveal(decision, application, [*shown, _REPORTED_TO, *_REPORTED_CORRECTED, *_FINDINGS])
     if _BORN in values:  # left out of the report for whoever applied for the victim
-        values = {**values, _BORN: _as_a_day(values[_BORN])}
+        values = {**values, _BORN: as_a_day(values[_BORN])}
     accesses = rows(session, entries, actor.agency_id, rules=rules)
     report = _report(session, application, decision, values, queued, accesses)
     return replace(
@@ -379,15 +385,6 @@ def compile_application_report(
 
 #: The victim's date of birth: written as people write it, as in a person's report.
 _BORN = "victim_date_of_birth"
-
-
-def _as_a_day(value: str | None) -> str | None:
-    """A date of birth as people write it ("14 March 1961"); a marker in its place
-    (erased, left out) as it is."""
-    try:
-        return clock.day_text(date.fromisoformat(value)) if value else value
-    except ValueError:  # the reveal's marker, not a day
-        return value
 
 
 def _for(application: TriggerApplication, requester: str) -> str:
