@@ -77,9 +77,10 @@ def _victim(app: Flask) -> Iterator[dict[str, object]]:
                     for h in held
                     if h.agency == "Northshire Police"
                     and session.get(Case, h.case_id).status is CaseStatus.ACTIVE
+                    and not session.get(Case, h.case_id).locked
                 ),
                 None,
-            )  # a case the police can still bring to the panel
+            )  # a case the police can still bring to the panel: open, and not locked
             if len(by_agency) < 3 or landlord is None or police is None:
                 continue
             locked = session.get(Case, landlord.case_id)
