@@ -21,12 +21,11 @@ from tests.sharing.trigger.test_complaints import PROCEDURE
 BODY = "the Office of the Northshire Police and Crime Commissioner"
 
 
-def test_the_page_of_a_not_met_decision_names_the_appeal_body_inside_its_sentence(
-    demo_hub: Flask, demo_session: Session
-) -> None:
-    lead = Actor.of(demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
+def not_met(session: Session) -> tuple[Actor, TriggerApplication]:
+    """An application received today by phone that the lead decided "not met"; the lead."""
+    lead = Actor.of(demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
     application = applications.record_application(
-        demo_session,
+        session,
         lead,
         PROCEDURE,
         input_checks.ApplicationInput(
@@ -38,7 +37,14 @@ def test_the_page_of_a_not_met_decision_names_the_appeal_body_inside_its_sentenc
             problem="Music every night until three",
         ),
     )
-    applications.decide(demo_session, lead, PROCEDURE, application.id, "not_met", "One only")
+    applications.decide(session, lead, PROCEDURE, application.id, "not_met", "One only")
+    return lead, application
+
+
+def test_the_page_of_a_not_met_decision_names_the_appeal_body_inside_its_sentence(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    _, application = not_met(demo_session)
     demo_session.commit()
     page = _lead(demo_hub, demo_session).get(f"/trigger/{application.id}").get_data(as_text=True)
     assert f"The applicant may ask {BODY} to look at it again by" in page

@@ -13,11 +13,18 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.trigger import applications, input_checks, review_outcome
-from sharing.vocabulary import Role
-from tests.fixtures.demo import demo_user
+from sharing.models import TriggerApplication
+from sharing.trigger import review_outcome
+from tests.hub.test_trigger_appeal_body_in_sentence import not_met
 from tests.hub.test_trigger_letters_posted import _lead
 from tests.sharing.trigger.test_complaints import PROCEDURE
+
+
+def _not_met_and_appealed(session: Session) -> tuple[Actor, TriggerApplication]:
+    """An application the lead decided "not met", and its appeal received today; the lead."""
+    lead, application = not_met(session)
+    review_outcome.record_appeal(session, lead, PROCEDURE, application.id, clock.today(), "Unfair")
+    return lead, application
 
 
 @pytest.mark.parametrize(
@@ -31,25 +38,9 @@ from tests.sharing.trigger.test_complaints import PROCEDURE
 def test_the_appeal_decision_on_a_not_met_application_speaks_of_the_decision_not_a_review(
     demo_hub: Flask, demo_session: Session, decision: str, said: str
 ) -> None:
-    lead = Actor.of(demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
-    application = applications.record_application(
-        demo_session,
-        lead,
-        PROCEDURE,
-        input_checks.ApplicationInput(
-            received_on=clock.today(),
-            channel="phone",
-            victim_kind="person",
-            victim_family_name="Nobody-Known",
-            victim_address="Flat 2, 7 Test Row",
-            problem="Music every night until three",
-        ),
-    )
-    applications.decide(demo_session, lead, PROCEDURE, application.id, "not_met", "One only")
-    today = clock.today()
-    review_outcome.record_appeal(demo_session, lead, PROCEDURE, application.id, today, "Unfair")
+    lead, application = _not_met_and_appealed(demo_session)
     review_outcome.decide_appeal(
-        demo_session, lead, PROCEDURE, application.id, decision, "We looked again.", today
+        demo_session, lead, PROCEDURE, application.id, decision, "We looked again.", clock.today()
     )
     demo_session.commit()
     client = _lead(demo_hub, demo_session)
@@ -68,25 +59,9 @@ def test_the_appeal_decision_on_a_not_met_application_speaks_of_the_decision_not
 def test_the_application_page_and_list_say_the_appeal_decision_of_the_not_met_decision(
     demo_hub: Flask, demo_session: Session
 ) -> None:
-    lead = Actor.of(demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
-    application = applications.record_application(
-        demo_session,
-        lead,
-        PROCEDURE,
-        input_checks.ApplicationInput(
-            received_on=clock.today(),
-            channel="phone",
-            victim_kind="person",
-            victim_family_name="Nobody-Known",
-            victim_address="Flat 2, 7 Test Row",
-            problem="Music every night until three",
-        ),
-    )
-    applications.decide(demo_session, lead, PROCEDURE, application.id, "not_met", "One only")
-    today = clock.today()
-    review_outcome.record_appeal(demo_session, lead, PROCEDURE, application.id, today, "Unfair")
+    lead, application = _not_met_and_appealed(demo_session)
     review_outcome.decide_appeal(
-        demo_session, lead, PROCEDURE, application.id, "not_upheld", "Made properly.", today
+        demo_session, lead, PROCEDURE, application.id, "not_upheld", "Made properly.", clock.today()
     )
     demo_session.commit()
     client = _lead(demo_hub, demo_session)
@@ -102,23 +77,7 @@ def test_the_application_page_and_list_say_the_appeal_decision_of_the_not_met_de
 def test_the_form_for_the_appeal_decision_on_a_not_met_application_offers_it_of_the_decision(
     demo_hub: Flask, demo_session: Session
 ) -> None:
-    lead = Actor.of(demo_user(demo_session, "northshire-csp", Role.TRIGGER_LEAD))
-    application = applications.record_application(
-        demo_session,
-        lead,
-        PROCEDURE,
-        input_checks.ApplicationInput(
-            received_on=clock.today(),
-            channel="phone",
-            victim_kind="person",
-            victim_family_name="Nobody-Known",
-            victim_address="Flat 2, 7 Test Row",
-            problem="Music every night until three",
-        ),
-    )
-    applications.decide(demo_session, lead, PROCEDURE, application.id, "not_met", "One only")
-    today = clock.today()
-    review_outcome.record_appeal(demo_session, lead, PROCEDURE, application.id, today, "Unfair")
+    _, application = _not_met_and_appealed(demo_session)
     demo_session.commit()
     page = _lead(demo_hub, demo_session).get(f"/trigger/{application.id}").get_data(as_text=True)
     assert "Upheld: the decision is to be looked at again" in page
