@@ -12,9 +12,16 @@ from sqlalchemy import select
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import locks, share_ending
-from sharing.models import Alert, Case, Share, User, UserRole
+from sharing.models import Alert, Case, LockRequest, Share, User, UserRole
 from sharing.risk.escalation import escalate
-from sharing.vocabulary import AlertKind, EscalationReason, LockReason, PartyRole, Role
+from sharing.vocabulary import (
+    AlertKind,
+    EscalationReason,
+    LockReason,
+    LockStatus,
+    PartyRole,
+    Role,
+)
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
 
@@ -23,7 +30,7 @@ PURPOSE = "asb_case_management"
 
 def _cases_shared_with_police(session) -> list[Case]:
     """Open, unlocked cases with a victim shared with the police for ASB case management
-    and with no other agency for anything, each once."""
+    and with no other agency for anything, with no lock asked for, each once."""
     found: list[Case] = []
     for share in session.scalars(
         select(Share)
@@ -38,7 +45,16 @@ def _cases_shared_with_police(session) -> list[Case]:
         .order_by(Share.id)
     ):
         case = session.get(Case, share.case_id)
-        if case not in found and any(p.role is PartyRole.VICTIM for p in case.parties):
+        asked = session.scalar(
+            select(LockRequest.id).where(
+                LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
+            )
+        )  # a case whose lock is asked for already cannot be asked for again
+        if (
+            case not in found
+            and asked is None
+            and any(p.role is PartyRole.VICTIM for p in case.parties)
+        ):
             found.append(case)
     return found
 
