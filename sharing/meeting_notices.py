@@ -372,22 +372,30 @@ def apologies_changed(
     """Tell the conference's chair and its convenor (not ``by``, who changed them) that
     someone expected sent their apologies (``sent``) or took them back, linking to their
     line among the people expected, naming no one. A notice of the other change still
-    waiting is dropped instead, and then none is queued when it was of apologies not yet
-    told (the chair never learns of apologies taken back before they were told). Each is
-    told once a person each way. How many were told."""
-    conference_page = f"/conferences/{conference.id}"
-    path = f"{conference_page}#{attendee_anchor(place_id)}"
-    kind, other = (
-        (NoticeKind.APOLOGIES, NoticeKind.APOLOGIES_TAKEN_BACK)
-        if sent
-        else (NoticeKind.APOLOGIES_TAKEN_BACK, NoticeKind.APOLOGIES)
-    )
-    if drop_waiting(session, Notice.kind == other, Notice.path == path) and not sent:
-        return 0
+    waiting is dropped; apologies taken back are told only to those already told of them.
+    Each is told once a person each way. How many were told."""
+    path = f"/conferences/{conference.id}#{attendee_anchor(place_id)}"
+    if sent:
+        drop_waiting(session, Notice.kind == NoticeKind.APOLOGIES_TAKEN_BACK, Notice.path == path)
+        kind, told = NoticeKind.APOLOGIES, [conference.chair, conference.convened_by]
+    else:
+        drop_waiting(session, Notice.kind == NoticeKind.APOLOGIES, Notice.path == path)
+        kind = NoticeKind.APOLOGIES_TAKEN_BACK
+        told = list(
+            session.scalars(
+                select(User)
+                .join(Notice, Notice.user_id == User.id)
+                .where(
+                    Notice.kind == NoticeKind.APOLOGIES,
+                    Notice.path == path,
+                    Notice.sent_at.is_not(None),
+                )
+            )
+        )
     return queue(
         session,
         kind,
-        [u for u in (conference.chair, conference.convened_by) if u.id != by],
+        [u for u in told if u.id != by],
         reference=conference.case.reference,
         path=path,
         about=conference.starts_at,

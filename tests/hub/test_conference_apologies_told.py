@@ -1,7 +1,7 @@
 """A conference's chair and its convenor are told by e-mail when someone expected sends
 their apologies, and when they take them back; the message names no one and links to the
-person's line among the people expected. Apologies taken back before anyone was told
-are never told at all."""
+person's line among the people expected. Apologies taken back are told only to those
+already told of them: before anyone was told, to no one."""
 
 from __future__ import annotations
 
@@ -84,3 +84,33 @@ def test_apologies_taken_back_before_anyone_was_told_are_never_told(demo_hub, de
 
     assert _told(demo_session, NoticeKind.APOLOGIES, path) == []
     assert _told(demo_session, NoticeKind.APOLOGIES_TAKEN_BACK, path) == []
+
+
+def test_apologies_taken_back_are_told_to_those_who_were_told_of_them_only(
+    demo_hub, demo_session
+) -> None:
+    """The apologies' e-mail went to the chair but still waits for the convenor (their
+    mail server failed): taken back, the convenor's is dropped and only the chair is told."""
+    conference, _ = _convened(demo_hub, demo_session)
+    pcso, place = _expected_pcso(demo_session, conference)
+    path = f"/conferences/{conference.id}#attendee-{place.id}"
+    now = clock.now()
+    assert apologies_changed(demo_session, conference, place.id, pcso.id, sent=True, now=now) == 2
+    demo_session.flush()
+    to_chair = next(
+        n
+        for n in _told(demo_session, NoticeKind.APOLOGIES, path)
+        if n.user_id == conference.chair_id
+    )
+    to_chair.sent_at = now  # delivered to the chair only
+    demo_session.flush()
+
+    assert apologies_changed(demo_session, conference, place.id, pcso.id, sent=False, now=now) == 1
+    demo_session.commit()
+
+    assert [n.user_id for n in _told(demo_session, NoticeKind.APOLOGIES, path)] == [
+        conference.chair_id
+    ]
+    assert [n.user_id for n in _told(demo_session, NoticeKind.APOLOGIES_TAKEN_BACK, path)] == [
+        conference.chair_id
+    ]
