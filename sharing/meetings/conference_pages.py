@@ -62,8 +62,9 @@ class SittingLink:
 class ExpectedLine(NamedTuple):
     """Someone expected at the conference, as its page and pack list them."""
 
-    #: Their place among the people expected (``ConferenceAttendee.id``).
-    place_id: int
+    #: Where their line is on the page (``meeting_notices.attendee_anchor``), which the
+    #: notice of their apologies links to.
+    anchor: str
     #: "Name, Agency", with "(sent apologies)" or "(has left)" where so.
     text: str
 
@@ -92,7 +93,7 @@ class ConferencePage:
     question: str | None
     agenda: str | None
     invitations: list[InvitationRow]
-    #: The people expected, each with their place's id (the anchor of their line).
+    #: The people expected, each with the anchor of their line.
     attendees: list[ExpectedLine]
     #: The decision the reader saw it under.
     decision: Decision
@@ -266,7 +267,7 @@ def read_conference(
         ],
         attendees=[
             ExpectedLine(
-                a.id,
+                meeting_notices.attendee_anchor(a.id),
                 f"{a.user.display_name}, {a.user.agency.name}"
                 + (" (sent apologies)" if a.attendance is Attendance.APOLOGIES else "")
                 + ("" if a.user.active else " (has left)"),
