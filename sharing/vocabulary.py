@@ -595,6 +595,7 @@ class LetterKind(Labelled):
     THRESHOLD = "threshold", "Whether your case will be reviewed"
     OUTCOME = "outcome", "The outcome of your ASB Case Review"
     APPEAL_DECISION = "appeal_decision", "The decision on your appeal"
+    DECIDED_AGAIN = "decided_again", "Your application looked at again"
 
 
 class SittingCancelReason(Labelled):

@@ -1,5 +1,5 @@
 """An application's page: its threshold check across the relevant bodies, and the lead's
-decision."""
+decision, made again once an appeal sends a "not met" decision back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from hub.database import db
 from hub.trigger.views import DecisionForm, _act, _procedure, _show, bp
 from sharing.audit import acts
-from sharing.trigger import applications
+from sharing.trigger import applications, decided_again
 from sharing.vocabulary import ThresholdDecision
 
 
@@ -33,5 +33,26 @@ def show(application_id: int) -> Response | tuple[str, int]:
         ),
         form.reasons,
         "Threshold decision recorded.",
+        refused_as=acts.Action.TRIGGER_DECIDE,
+    )
+
+
+@bp.route("/<int:application_id>/decide-again", methods=["POST"])
+def decide_again(application_id: int) -> Response | tuple[str, int]:
+    form = DecisionForm()
+    form.decision.choices = ThresholdDecision.choices()
+    return _act(
+        application_id,
+        form,
+        lambda: decided_again.decide_again(
+            db(),
+            current_user.actor,
+            _procedure(),
+            application_id,
+            form.decision.data or "",
+            form.reasons.data or "",
+        ),
+        form.reasons,
+        "Threshold decided again.",
         refused_as=acts.Action.TRIGGER_DECIDE,
     )

@@ -223,6 +223,10 @@ class ApplicationReport:
     accesses: list[LogRow]
     #: The day the applicant withdrew the appeal (it ended without a decision).
     appeal_withdrawn_on: date | None = None
+    #: Once the threshold was decided again after the appeal: when the first ("not met")
+    #: decision was made, and its reasons.
+    first_decided_at: datetime | None = None
+    first_decision_reasons: str | None = None
     #: Whom the report is for: ``VICTIM``, or ``APPLICANT`` (who applied for them).
     requester: str = VICTIM
     #: What the report leaves out as not the requester's, in words (None: nothing).
@@ -297,6 +301,7 @@ _REPORTED_TO = "reported_to"
 _REPORTED_CORRECTED = ("reported_to_corrected", "reported_to_reason")
 _FINDINGS = (
     "decision_reasons",
+    "first_decision_reasons",
     "outcome_findings",
     "outcome_next_steps",
     "appeal_reasons",
@@ -423,6 +428,8 @@ def _report(
         decided_at=application.decided_at,
         advice=application.advice,
         decision_reasons=values["decision_reasons"],
+        first_decided_at=application.first_decided_at,
+        first_decision_reasons=values["first_decision_reasons"],
         panel=sitting.series.name if sitting else None,
         panel_sat_at=sitting.starts_at if sitting else None,
         outcome_on=application.outcome_on,

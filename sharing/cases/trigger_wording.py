@@ -19,6 +19,8 @@ TRIGGER_LETTERS = (
     "threshold_not_met",
     "outcome",
     "appeal_decision",
+    "decided_again_met",
+    "decided_again_not_met",
     "appeal_offer",
 )
 TRIGGER_KEYS = ("id", "paragraphs", "with_recommendations", "without_recommendations")
@@ -37,6 +39,7 @@ TRIGGER_PLACEHOLDERS = (
     "appeal_by",
     "appeal_decision",
     "appealed",
+    "appeal_decided",
 )
 #: The trigger letters that say whether the panel made recommendations.
 WITH_RECOMMENDATIONS = ("outcome", "appeal_decision")

@@ -58,6 +58,11 @@ class TriggerApplication(Base):
     advice: Mapped[str | None] = mapped_column(String(500))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: A "not met" decision the appeal body upheld an appeal against, once the lead has
+    #: decided again (``sharing.trigger.decided_again``): when it was made and by whom
+    #: (None: decided once). Its reasons are ``first_decision_reasons``.
+    first_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The rules whose count was met when the lead decided (ids, comma-separated), and
     #: "discretion" for a decision met by discretion: counts for the published figures.
     rules_met: Mapped[str | None] = mapped_column(String(200))
@@ -116,6 +121,8 @@ class TriggerApplication(Base):
     reported_to_corrected: Mapped[bytes | None] = personal("narrative")
     reported_to_reason: Mapped[bytes | None] = personal("narrative")
     decision_reasons: Mapped[bytes | None] = personal("narrative")
+    #: The reasons of the first decision ("not met"), once the threshold is decided again.
+    first_decision_reasons: Mapped[bytes | None] = personal("narrative")
     #: What the review found, and what happens next, as the outcome letter says them.
     outcome_findings: Mapped[bytes | None] = personal("narrative")
     outcome_next_steps: Mapped[bytes | None] = personal("narrative")
@@ -128,6 +135,7 @@ class TriggerApplication(Base):
     lead_agency: Mapped[Agency] = relationship()
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    first_decided_by: Mapped[User | None] = relationship(foreign_keys=[first_decided_by_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     duplicate_of: Mapped[TriggerApplication | None] = relationship(remote_side=[id])
     data_key: Mapped[DataKey | None] = relationship()

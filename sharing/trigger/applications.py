@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -270,20 +270,49 @@ def decide(
             raise InputError(
                 ALREADY_DONE, "The threshold decision is already recorded. Nothing was changed."
             )
-        chosen = ThresholdDecision.of(decision)
-        if chosen is None:
-            raise InputError("decision", DECISION_NEEDED)
-        if chosen is ThresholdDecision.DISCRETION and not any(
-            r.kind == "discretion" for r in procedure.rules
-        ):
-            raise InputError("decision", "The area's procedure has no discretion to review")
-        text = plain_text(
-            "reasons",
-            reasons,
-            MAX_REASONS,
-            what="the reasons for the decision",
-            required="Give the reasons for the decision",
-        )
+        chosen, text = decision_given(procedure, decision, reasons)
+    record_decision(session, actor, procedure, application, chosen, text, now=now)
+    return application
+
+
+def decision_given(
+    procedure: Procedure, decision: str, reasons: str
+) -> tuple[ThresholdDecision, str]:
+    """The decision chosen and its reasons as given, or ``InputError`` at the field:
+    none chosen, "met by discretion" where the procedure has no discretion, no reasons or
+    reasons too long."""
+    chosen = ThresholdDecision.of(decision)
+    if chosen is None:
+        raise InputError("decision", DECISION_NEEDED)
+    if chosen is ThresholdDecision.DISCRETION and not any(
+        r.kind == "discretion" for r in procedure.rules
+    ):
+        raise InputError("decision", "The area's procedure has no discretion to review")
+    text = plain_text(
+        "reasons",
+        reasons,
+        MAX_REASONS,
+        what="the reasons for the decision",
+        required="Give the reasons for the decision",
+    )
+    return chosen, text
+
+
+def record_decision(
+    session: Session,
+    actor: Actor,
+    procedure: Procedure,
+    application: TriggerApplication,
+    chosen: ThresholdDecision,
+    reasons: str,
+    *,
+    now: datetime | None,
+    letter: LetterKind = LetterKind.THRESHOLD,
+) -> None:
+    """Record ``chosen`` as the application's decision, with its reasons and the rules'
+    advice as the relevant bodies' records stand (each body's complaints counted replace
+    any counted before), in one audit entry, and queue the ``letter`` telling the
+    applicant."""
     details = reveal(LEAD, application, DETAILS)
     advice, gathered = advice_for(session, procedure, application, details)
     now = now or clock.now()
@@ -295,20 +324,24 @@ def decide(
     application.rules_met = ",".join(met)[:200] or None
     application.decided_at = now
     application.decided_by_id = actor.user_id
-    seal_many(application, {"decision_reasons": text})
+    seal_many(application, {"decision_reasons": reasons})
+    session.execute(
+        delete(TriggerBodyCount).where(TriggerBodyCount.application_id == application.id)
+    )
     counted = {c.id for r in advice.rules for c in r.counted}
     for agency_id, count in complaints.complaints_by_agency(gathered, counted).items():
         session.add(
             TriggerBodyCount(application_id=application.id, agency_id=agency_id, complaints=count)
         )
     session.flush()
+    again = "decided again after its appeal; " if letter is LetterKind.DECIDED_AGAIN else ""
     acts.record(
         session,
         acts.Action.TRIGGER_DECIDE,
         actor=actor,
         subject=acts.Subject("trigger_application", application.id),
-        basis=f"{chosen.value}; advice {'met' if advice.met else 'not met'}: {application.advice}",
+        basis=f"{again}{chosen.value}; advice {'met' if advice.met else 'not met'}: "
+        f"{application.advice}",
     )
-    details["decision_reasons"] = text
-    letters.queue(session, application, LetterKind.THRESHOLD, details, now)
-    return application
+    details["decision_reasons"] = reasons
+    letters.queue(session, application, letter, details, now)

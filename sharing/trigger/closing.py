@@ -38,6 +38,7 @@ from sharing.trigger.handling import (
     handled,
     refuse_if_closed,
     refuse_if_erased,
+    to_decide_again,
 )
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import ThresholdDecision
@@ -59,7 +60,8 @@ LETTERS_GIVEN_UP = "application closed"
 
 def live(application: TriggerApplication) -> bool:
     """Whether the application is still being handled: not closed or erased, and either
-    not yet decided or met and under review, its outcome still to send.
+    not yet decided, sent back by an appeal to be decided again, or met and under review,
+    its outcome still to send.
 
     An appeal in hand does not make it live again: the applicant has had their answer and
     the appeal body hears and times the appeal, so it keeps off the lead's deadlines
@@ -70,14 +72,16 @@ def live(application: TriggerApplication) -> bool:
     as they are evidence for it, until it is decided or the applicant withdraws it."""
     if application.closed_at is not None or application.erased_at is not None:
         return False
-    if application.decision is None:
+    if application.decision is None or to_decide_again(application):
         return True
     return application.decision is not ThresholdDecision.NOT_MET and application.outcome_on is None
 
 
 def stage(application: TriggerApplication) -> str:
     """Where a live application stands, for the audit log."""
-    return "before the threshold decision" if application.decision is None else "under review"
+    if application.decision is None:
+        return "before the threshold decision"
+    return "to be decided again" if to_decide_again(application) else "under review"
 
 
 def stamp(session: Session, application: TriggerApplication) -> str:
@@ -271,7 +275,7 @@ def _last_step(application: TriggerApplication) -> tuple[datetime | None, str | 
 def _refuse_unless_live(application: TriggerApplication) -> None:
     refuse_if_erased(application, "it can no longer be closed")
     refuse_if_closed(application, "nothing was changed")
-    if application.decision is ThresholdDecision.NOT_MET:
+    if application.decision is ThresholdDecision.NOT_MET and not to_decide_again(application):
         raise InputError(
             ALREADY_DONE,
             "The threshold is decided not met: the applicant has their answer, so the "

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from sharing import clock
 from sharing.models import TriggerApplication
+from sharing.trigger.handling import to_decide_again
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted, WorkingDays, england_and_wales
 from sharing.vocabulary import ThresholdDecision
@@ -44,7 +45,8 @@ def next_clock(
     calendar: WorkingDays | None = None,
 ) -> Clock | None:
     """The application's next deadline, in working days: the threshold decision (of
-    receipt); once met, the panel's meeting (of the decision), also while the sitting
+    receipt), or made again (as many working days of the appeal decision that sent a "not
+    met" decision back); once met, the panel's meeting (of the decision), also while the sitting
     chosen for it is still to come; from the day of that sitting, the outcome letter (of
     the sitting). None when nothing is due of the lead: not met, or the outcome sent (an
     appeal is the appeal body's to time), or it was closed as withdrawn or a duplicate.
@@ -57,6 +59,10 @@ def next_clock(
         return None
     if application.decision is None:
         stage, due = "Threshold decision", lambda: decision_due(application, procedure, calendar)
+    elif to_decide_again(application) and application.appeal_decided_on is not None:
+        sent_back_on = application.appeal_decided_on
+        days = procedure.timescales.threshold_decision
+        stage, due = "Threshold decision made again", lambda: calendar.add(sent_back_on, days)
     elif application.decision is ThresholdDecision.NOT_MET or application.outcome_on:
         return None
     elif sitting is None or clock.day_of(sitting.starts_at) > today:

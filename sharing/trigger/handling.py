@@ -18,7 +18,7 @@ from sharing.clock import day_text
 from sharing.errors import InputError, NotFound
 from sharing.models import Agency, TriggerApplication
 from sharing.trigger.procedure import Procedure
-from sharing.vocabulary import CATEGORIES, Role
+from sharing.vocabulary import CATEGORIES, AppealDecision, Role, ThresholdDecision
 
 #: Who handles applications at the lead agency.
 HANDLERS = frozenset({Role.TRIGGER_LEAD, Role.MANAGER})
@@ -88,6 +88,30 @@ def appeal_in_hand(application: TriggerApplication) -> bool:
     )
 
 
+#: The appeal body's decisions on a "not met" decision that send it back to the lead to
+#: decide again (``sharing.trigger.decided_again``).
+SENT_BACK = (AppealDecision.UPHELD, AppealDecision.PARTLY_UPHELD)
+
+
+def to_decide_again(application: TriggerApplication) -> bool:
+    """Whether the threshold is to be decided again: the appeal body upheld, or partly
+    upheld, an appeal against the "not met" decision, and the lead has not yet decided
+    again (nor was the application erased or closed)."""
+    return (
+        application.decision is ThresholdDecision.NOT_MET
+        and application.first_decided_at is None
+        and application.appeal_decision in SENT_BACK
+        and application.erased_at is None
+        and application.closed_at is None
+    )
+
+
+def decided_again(application: TriggerApplication) -> bool:
+    """Whether the threshold was decided again after an appeal (the procedure gives one
+    appeal: nothing after it offers another)."""
+    return application.first_decided_at is not None
+
+
 def handling_agency(session: Session, actor: Actor, procedure: Procedure) -> Agency | None:
     """The lead agency, if the actor handles its applications (for a page to decide what
     to offer: nothing is recorded); else None."""
@@ -154,6 +178,7 @@ DETAILS = (
     "reported_to_corrected",
     "reported_to_reason",
     "decision_reasons",
+    "first_decision_reasons",
     "outcome_findings",
     "outcome_next_steps",
     "appeal_reasons",

@@ -348,7 +348,10 @@ def send_corrected_copy(
 
 def appeal_from(application: TriggerApplication) -> date | None:
     """The day of the letter an appeal follows: the outcome letter, or a "not met"
-    decision; None before either."""
+    decision; None before either, and once the threshold was decided again after an
+    appeal (the procedure gives one: ``sharing.trigger.decided_again``)."""
+    if handling.decided_again(application):
+        return None
     start = application.outcome_on
     if start is None and application.decision is ThresholdDecision.NOT_MET:
         start = clock.day_of(application.decided_at) if application.decided_at else None
@@ -442,26 +445,37 @@ def _offers_appeal_from(application: TriggerApplication, kind: LetterKind) -> da
     """The day a letter of ``kind`` counts its appeal from, if it offers one: the outcome
     letter from its own day, the threshold decision only when "not met", from that
     decision. A letter says what it said on its day: a "met" letter reprinted after the
-    outcome offers no appeal."""
-    if kind is LetterKind.OUTCOME:
+    outcome offers no appeal, the first "not met" letter of a decision made again still
+    offers the appeal that was made. Nothing after a decision made again offers one (the
+    procedure gives one appeal)."""
+    again = handling.decided_again(application)
+    if kind is LetterKind.OUTCOME and not again:
         return application.outcome_on
-    if kind is LetterKind.THRESHOLD and application.decision is ThresholdDecision.NOT_MET:
+    if kind is LetterKind.THRESHOLD and (again or application.decision is ThresholdDecision.NOT_MET):
         return _dated(application, kind)
     return None
 
 
 def reached(application: TriggerApplication) -> list[tuple[LetterKind, date]]:
-    """The letters the application has reached, in order, each with the day it is dated."""
-    return [(kind, day) for kind in LetterKind if (day := _dated(application, kind)) is not None]
+    """The letters the application has reached, each with the day it is dated, in the
+    order of those days (a decision made again after an appeal comes before the outcome
+    of the review that follows it)."""
+    found = [(kind, day) for kind in LetterKind if (day := _dated(application, kind)) is not None]
+    return sorted(found, key=lambda letter: letter[1])
 
 
 def _dated(application: TriggerApplication, kind: LetterKind) -> date | None:
+    decided = application.first_decided_at or application.decided_at
     if kind is LetterKind.ACKNOWLEDGEMENT:
         return clock.day_of(application.recorded_at)
     if kind is LetterKind.THRESHOLD:
-        return clock.day_of(application.decided_at) if application.decided_at else None
+        return clock.day_of(decided) if decided else None
     if kind is LetterKind.OUTCOME:
         return application.outcome_on
+    if kind is LetterKind.DECIDED_AGAIN:
+        if handling.decided_again(application) and application.decided_at is not None:
+            return clock.day_of(application.decided_at)
+        return None
     return application.appeal_decided_on
 
 
@@ -483,14 +497,23 @@ def _paragraphs(
     if kind is LetterKind.ACKNOWLEDGEMENT:
         due = deadlines.decision_due(application, procedure, calendar)
         return _filled(wording["acknowledgement"], values | {"decision_due": day_text(due)})
-    if kind is LetterKind.THRESHOLD:
+    if kind is LetterKind.THRESHOLD and handling.decided_again(application):
+        # The first decision, "not met", as its letter said it.
+        values["reasons"] = details["first_decision_reasons"] or ""
+        return _filled(wording["threshold_not_met"], values)
+    if kind in (LetterKind.THRESHOLD, LetterKind.DECIDED_AGAIN):
+        again = kind is LetterKind.DECIDED_AGAIN
         values["reasons"] = details["decision_reasons"] or ""
+        if again:
+            values["appeal_body"] = procedure.appeal.body
+            appeal_on = application.appeal_decided_on
+            values["appeal_decided"] = day_text(appeal_on) if appeal_on else ""
         if application.decision is ThresholdDecision.NOT_MET:
-            return _filled(wording["threshold_not_met"], values)
+            return _filled(wording["decided_again_not_met" if again else "threshold_not_met"], values)
         meeting = deadlines.review_due(application, procedure, calendar)
         values["panel_by"] = day_text(meeting)
         values["outcome_days"] = str(procedure.timescales.outcome)
-        return _filled(wording["threshold_met"], values)
+        return _filled(wording["decided_again_met" if again else "threshold_met"], values)
     if kind is LetterKind.OUTCOME:
         values["findings"] = details.get("outcome_findings") or ""
         values["next_steps"] = details.get("outcome_next_steps") or ""

@@ -22,7 +22,7 @@ from sharing.models import TriggerApplication, TriggerRecommendation
 from sharing.trigger import EARLIEST_RECEIVED, posting, references
 from sharing.trigger.appeal_words import appeal_said
 from sharing.trigger.deadlines import Clock, next_clock
-from sharing.trigger.handling import closure, erased_on, lead_agency
+from sharing.trigger.handling import SENT_BACK, closure, erased_on, lead_agency
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import AppealDecision, ThresholdDecision
 
@@ -67,7 +67,8 @@ class ApplicationsPage:
 
 #: SQL: an application with a deadline of the lead's (``next_clock`` gives it one), still
 #: being handled as ``sharing.trigger.closing.live`` says: not erased or closed (withdrawn,
-#: a duplicate), and either undecided or met with its outcome still to send.
+#: a duplicate), and either undecided, met with its outcome still to send, or "not met"
+#: sent back by the appeal body to be decided again (``handling.to_decide_again``).
 OPEN = and_(
     TriggerApplication.erased_at.is_(None),
     TriggerApplication.closed_at.is_(None),
@@ -76,6 +77,13 @@ OPEN = and_(
         and_(
             TriggerApplication.decision != ThresholdDecision.NOT_MET,
             TriggerApplication.outcome_on.is_(None),
+        ),
+        and_(
+            TriggerApplication.decision == ThresholdDecision.NOT_MET,
+            TriggerApplication.first_decided_at.is_(None),
+            # Not NULL first: ``~OPEN`` must be true, not unknown, without an appeal decision.
+            TriggerApplication.appeal_decision.is_not(None),
+            TriggerApplication.appeal_decision.in_(SENT_BACK),
         ),
     ),
 )

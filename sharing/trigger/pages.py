@@ -16,7 +16,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
-from sharing.models import TriggerApplication
+from sharing.models import TriggerApplication, User
 from sharing.trigger import closing, corrections, letters, not_brought, panel, posting
 from sharing.trigger.appeal_words import appeal_said
 from sharing.trigger.applications import advice_for, may_ask, summary
@@ -29,6 +29,7 @@ from sharing.trigger.handling import (
     closure,
     erased_on,
     handled,
+    to_decide_again,
 )
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import CaseCategory, LetterKind, ThresholdDecision
@@ -78,6 +79,12 @@ class ApplicationPage:
     decided_by: str | None
     decided_at: datetime | None
     review: Review | None = None
+    #: Once the threshold was decided again after an appeal: when the first ("not met")
+    #: decision was made, and by whom (its reasons: ``details["first_decision_reasons"]``).
+    first_decided_at: datetime | None = None
+    first_decided_by: str | None = None
+    #: Whether the lead is to decide the threshold again (an appeal sent "not met" back).
+    decide_again: bool = False
     #: The letters the applicant has been, or can be, sent, each with how it went:
     #: e-mailed, posted, waiting to be e-mailed, or still to post (``posting``).
     letters: list[posting.Delivery] = field(default_factory=list)
@@ -351,17 +358,24 @@ def application_page(
         advice_met=advice.met,
         may_ask=may_ask(application),
         decision=application.decision,
-        decided_by=application.decided_by.display_name if application.decided_by else None,
+        decided_by=_name(application.decided_by),
         decided_at=application.decided_at,
         review=_review(session, application, procedure),
+        first_decided_at=application.first_decided_at,
+        first_decided_by=_name(application.first_decided_by),
         letters=posting.deliveries(session, application, procedure),
         copied=_copied(session, application),
         to_earlier_details=_to_earlier_details(session, application),
+        decide_again=to_decide_again(application),
         may_close=closing.live(application),
         may_correct=corrections.correctable_now(application),
         duplicates=_duplicates(session, application),
         history=corrections.history(session, application),
     )
+
+
+def _name(user: User | None) -> str | None:
+    return user.display_name if user is not None else None
 
 
 def _closed_page(
@@ -437,9 +451,11 @@ def _unchecked_page(
         advice_met=False,
         may_ask=False,
         decision=application.decision,
-        decided_by=application.decided_by.display_name if application.decided_by else None,
+        decided_by=_name(application.decided_by),
         decided_at=application.decided_at,
         review=_review(session, application, procedure),
+        first_decided_at=application.first_decided_at,
+        first_decided_by=_name(application.first_decided_by),
         closed=_closed(application),
         duplicates=_duplicates(session, application),
         history=corrections.history(session, application),

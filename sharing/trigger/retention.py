@@ -39,7 +39,7 @@ from sharing.models import TriggerApplication
 from sharing.trigger import handling, letters, review_recommendations
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted
-from sharing.vocabulary import Role
+from sharing.vocabulary import Role, ThresholdDecision
 
 #: Who may erase a concluded application before its retention ends.
 ERASERS = frozenset({Role.MANAGER})
@@ -64,6 +64,14 @@ def told_on(application: TriggerApplication, procedure: Procedure, today: date) 
     withdrawn or a duplicate has nothing more to follow: the day it was closed."""
     if application.closed_at is not None:
         return clock.day_of(application.closed_at)
+    if handling.decided_again(application):
+        # The one appeal was made: the decision made again, or the outcome of the review
+        # that follows it, is the last the applicant is told.
+        if application.decision is ThresholdDecision.NOT_MET:
+            return clock.day_of(application.decided_at) if application.decided_at else None
+        return application.outcome_on
+    if handling.to_decide_again(application):
+        return None
     if application.appeal_received_on is not None:
         return application.appeal_decided_on or application.appeal_withdrawn_on
     letter_on = letters.appeal_from(application)
@@ -85,6 +93,17 @@ def not_concluded(application: TriggerApplication, procedure: Procedure, today: 
     ends); or the last day to appeal cannot be counted."""
     if told_on(application, procedure, today) is not None:
         return ""
+    if handling.to_decide_again(application):
+        return (
+            f"{NOT_CONCLUDED}: the appeal body sent its \"not met\" decision back on "
+            f"{day_text(application.appeal_decided_on or today)}, and the threshold is still to "
+            "be decided again"
+        )
+    if handling.decided_again(application):
+        return (
+            f"{NOT_CONCLUDED}: the applicant has not yet been told the outcome of the review "
+            "that followed the decision made again. It can be erased once they have"
+        )
     if application.appeal_received_on is not None:
         return (
             f"{NOT_CONCLUDED}: its appeal, received on "
