@@ -404,3 +404,34 @@ def test_appeals_withdrawn_are_counted_beside_appeals_decided(demo_hub, demo_ses
     # The year before counts the appeal received, and nothing ended yet.
     earlier = figures.figures(demo_session, lead, PROCEDURE, "2011-04", TODAY).totals
     assert (earlier.appeals, earlier.appeals_decided, earlier.appeals_withdrawn) == (1, 0, 0)
+
+
+def test_a_not_met_decision_decided_again_as_met_counts_as_reviewed_not_as_not_met(
+    demo_session,
+) -> None:
+    """April 2008 to March 2009: an application decided "not met", appealed, the appeal
+    upheld and the threshold decided again as met, then reviewed. It counts by its
+    decision as it stands: reviewed, not "not met"; its appeal counts as received and
+    upheld."""
+    again = _application(
+        demo_session, date(2008, 5, 1), MET, "three-complaints", outcome_on=date(2008, 9, 1)
+    )
+    again.first_decided_at = datetime(2008, 5, 20, tzinfo=UTC)
+    again.appeal_received_on = date(2008, 6, 1)
+    again.appeal_decision = AppealDecision.UPHELD
+    again.appeal_decided_on = date(2008, 7, 1)
+    demo_session.commit()
+    lead = demo_actor(demo_session, PROCEDURE.lead, Role.TRIGGER_LEAD)
+
+    shown = figures.figures(demo_session, lead, PROCEDURE, "2008-04", TODAY)
+
+    assert shown.totals == figures.Totals(
+        applications=1,
+        not_met=0,
+        reviews=1,
+        with_recommendations=0,
+        pending=0,
+        appeals=1,
+        appeals_decided=1,
+        appeals_upheld=1,
+    )
