@@ -84,6 +84,13 @@ def decide_again(
     application.first_decided_by_id = application.decided_by_id
     seal_many(application, {"first_decision_reasons": first})
     record_decision(
-        session, actor, procedure, application, chosen, text, now=now, letter=LetterKind.DECIDED_AGAIN
+        session,
+        actor,
+        procedure,
+        application,
+        chosen,
+        text,
+        now=now,
+        letter=LetterKind.DECIDED_AGAIN,
     )
     return application

@@ -451,7 +451,9 @@ def _offers_appeal_from(application: TriggerApplication, kind: LetterKind) -> da
     again = handling.decided_again(application)
     if kind is LetterKind.OUTCOME and not again:
         return application.outcome_on
-    if kind is LetterKind.THRESHOLD and (again or application.decision is ThresholdDecision.NOT_MET):
+    if kind is LetterKind.THRESHOLD and (
+        again or application.decision is ThresholdDecision.NOT_MET
+    ):
         return _dated(application, kind)
     return None
 
@@ -509,7 +511,9 @@ def _paragraphs(
             appeal_on = application.appeal_decided_on
             values["appeal_decided"] = day_text(appeal_on) if appeal_on else ""
         if application.decision is ThresholdDecision.NOT_MET:
-            return _filled(wording["decided_again_not_met" if again else "threshold_not_met"], values)
+            return _filled(
+                wording["decided_again_not_met" if again else "threshold_not_met"], values
+            )
         meeting = deadlines.review_due(application, procedure, calendar)
         values["panel_by"] = day_text(meeting)
         values["outcome_days"] = str(procedure.timescales.outcome)

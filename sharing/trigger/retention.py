@@ -95,7 +95,7 @@ def not_concluded(application: TriggerApplication, procedure: Procedure, today: 
         return ""
     if handling.to_decide_again(application):
         return (
-            f"{NOT_CONCLUDED}: the appeal body sent its \"not met\" decision back on "
+            f'{NOT_CONCLUDED}: the appeal body sent its "not met" decision back on '
             f"{day_text(application.appeal_decided_on or today)}, and the threshold is still to "
             "be decided again"
         )
