@@ -5,7 +5,8 @@ reviewed, its two recommendations done; one not met; one met whose complaints in
 on a case its landlord had just locked (the lead sees only who holds it), reviewed without
 recommendations; one met by discretion to protect the victim, reviewed; 40 working days
 ago one met, reviewed, with one recommendation still open, and the applicant's appeal not
-upheld; 25 working days ago one not met; 12 working days ago one met by discretion, before
+upheld; 25 working days ago one not met, whose applicant appealed and the appeal body
+upheld the appeal six working days ago, so the lead is to decide again; 12 working days ago one met by discretion, before
 the panel's next sitting; and one made on the public form three working days ago,
 waiting for its decision, its applicant saying whom they reported it to, which the lead
 corrected the next day: an agency holding their complaints they did not name. The panel is the
@@ -152,6 +153,9 @@ class Slot:
     #: The lead corrects whom it was reported to, the working day after it came, adding
     #: the agency holding the applicant's latest complaint that they did not name.
     corrected: bool = False
+    #: "Not met", appealed four working days after, and the appeal upheld eight working
+    #: days later: the threshold is to be decided again (``sharing.trigger.decided_again``).
+    sent_back: bool = False
 
 
 PATROLS = (
@@ -172,7 +176,7 @@ YEAR = (
         reviewed=True,
     ),
     Slot(40, "met", PROBLEMS[0], (PATROLS, VISIT), reviewed=True, appealed=True),
-    Slot(25, "not_met", PROBLEMS[1]),
+    Slot(25, "not_met", PROBLEMS[1], sent_back=True),
     Slot(12, "discretion", PROBLEMS[7], before_the_panel=True),
     Slot(
         3,
@@ -245,6 +249,8 @@ def receive_applications(
             _reviewed(session, actor, procedure, application, today, slot)
         elif slot.before_the_panel:
             _before_the_panel(session, actor, procedure, application, today)
+        elif slot.sent_back:
+            _sent_back(session, actor, procedure, application, today)
         made += 1
     session.flush()
     notices_went(session)
@@ -480,6 +486,46 @@ def _reviewed(
             "The panel looked at every complaint, including the threats, and its "
             "recommendations address them.",
             decided_appeal,
+            now=now,
+        )
+
+
+def _sent_back(
+    session: Session,
+    lead: Actor,
+    procedure: Procedure,
+    application: TriggerApplication,
+    today: date,
+) -> None:
+    """The applicant appeals the "not met" decision four working days after it, and the
+    appeal body upholds the appeal eight working days later (before today): the threshold
+    is to be decided again."""
+    calendar = england_and_wales()
+    decided = clock.day_of(application.decided_at or clock.now())
+    appealed = calendar.add(decided, 4)
+    upheld = calendar.add(appealed, 8)
+    if upheld >= today:
+        return
+    with clock.pinned(_at(appealed, 10)) as now:
+        review_outcome.record_appeal(
+            session,
+            lead,
+            procedure,
+            application.id,
+            appealed,
+            "Only the complaints to my landlord were counted, not the ones to the police.",
+            now=now,
+        )
+    with clock.pinned(_at(upheld, 14)) as now:
+        review_outcome.decide_appeal(
+            session,
+            lead,
+            procedure,
+            application.id,
+            "upheld",
+            "The complaints the applicant made to the police were not looked for: the "
+            "decision is to be made again with them.",
+            upheld,
             now=now,
         )
 

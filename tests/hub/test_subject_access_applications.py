@@ -102,7 +102,10 @@ def _search(client: FlaskClient, **fields: str):
 def _appealed(session: Session) -> TriggerApplication:
     """The demo's application reviewed, with recommendations, and appealed."""
     return session.scalars(
-        select(TriggerApplication).where(TriggerApplication.appeal_decided_on.is_not(None))
+        select(TriggerApplication).where(
+            TriggerApplication.outcome_on.is_not(None),
+            TriggerApplication.appeal_decided_on.is_not(None),
+        )
     ).one()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.crypto.sealing import seal_many, unseal
 from sharing.models import AuditEntry, Case, Incident, Notice, TriggerApplication
-from sharing.trigger import complaints, deadlines, threshold
+from sharing.trigger import complaints, deadlines, handling, threshold
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import CaseCategory, Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
@@ -609,8 +609,9 @@ def test_the_list_says_which_decided_applications_were_reviewed_and_appealed(
     assert reviewed, "the demo has reviews carried out"
     assert appealed, "the demo has a review appealed"
     for application in decided:
-        if application.decision is not ThresholdDecision.NOT_MET and not application.outcome_on:
-            continue  # still under review: its row is its next deadline
+        under_review = application.decision is not ThresholdDecision.NOT_MET
+        if handling.to_decide_again(application) or (under_review and not application.outcome_on):
+            continue  # still under review, or to be decided again: its row is its next deadline
         row = _row_of(listing, application)
         assert application.decision.label in row
         if application.outcome_on:

@@ -19,7 +19,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.cases.listing import PAGE_SIZE
 from sharing.models import AuditEntry, TriggerApplication
-from sharing.trigger import applications, closing, deadlines, input_checks, listing
+from sharing.trigger import applications, closing, deadlines, handling, input_checks, listing
 from sharing.vocabulary import Role, ThresholdDecision
 from tests.fixtures.demo import demo_client, demo_user
 from tests.sharing.trigger.test_complaints import PROCEDURE
@@ -99,6 +99,7 @@ def _handled(a: TriggerApplication) -> bool:
     live = a.erased_at is None and a.closed_at is None
     return live and (
         a.decision is None
+        or handling.to_decide_again(a)
         or (a.decision is not ThresholdDecision.NOT_MET and a.outcome_on is None)
         or (a.outcome_on is not None and any(r.completed_on is None for r in a.recommendations))
     )

@@ -58,11 +58,13 @@ from sharing.models import (
     TriggerApplication,
     User,
 )
+from sharing.trigger import handling
 from sharing.trigger.input_checks import reports_of
 from sharing.vocabulary import (
     ActionKind,
     ActionStatus,
     AgencyType,
+    AppealDecision,
     AssessmentStage,
     Attendance,
     CaseStatus,
@@ -497,10 +499,16 @@ def test_a_year_of_community_trigger_applications_in_every_state(session, summar
     assert any(not a.recommendations for a in reviewed)
     assert any(r.completed_on for a in reviewed for r in a.recommendations)
     assert any(r.completed_on is None for a in reviewed for r in a.recommendations)
-    assert [a for a in applications if a.appeal_decision] == [
+    # A review appealed and the appeal not upheld; a "not met" decision appealed and sent
+    # back, to be decided again.
+    assert [a for a in reviewed if a.appeal_decision] == [
         a for a in reviewed if a.appeal_received_on
     ]
-    assert len([a for a in applications if a.appeal_decision]) == 1
+    assert len([a for a in reviewed if a.appeal_decision]) == 1
+    [sent_back] = [a for a in applications if handling.to_decide_again(a)]
+    assert sent_back.appeal_decision is AppealDecision.UPHELD
+    assert sent_back.first_decided_at is None
+    assert len([a for a in applications if a.appeal_decision]) == 2
     # One counted a complaint on a case locked before it was made.
     counted_locked = [a for a in applications if any(r.locked for r in a.requests)]
     assert len(counted_locked) == 1
