@@ -81,7 +81,9 @@ def stage(application: TriggerApplication) -> str:
     """Where a live application stands, for the audit log."""
     if application.decision is None:
         return "before the threshold decision"
-    return "to be decided again" if to_decide_again(application) else "under review"
+    return (
+        "to be decided again after its appeal" if to_decide_again(application) else "under review"
+    )
 
 
 def stamp(session: Session, application: TriggerApplication) -> str:

@@ -24,7 +24,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit.log import integrate
 from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
-from sharing.trigger import deadlines, retention, review, review_outcome
+from sharing.trigger import closing, deadlines, retention, review, review_outcome
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
@@ -279,3 +279,26 @@ def test_a_subject_access_report_shows_the_first_decision_beside_the_one_made_ag
     assert "One only" in text
     assert "Three complaints found on looking again" in text
     assert "the lead decided again" in text
+
+
+def test_an_application_to_be_decided_again_may_be_withdrawn_by_the_applicant(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    lead, application = _sent_back(demo_session)
+    client = _lead(demo_hub, demo_session)
+    page = _page(client, application)
+    assert "record that it was withdrawn" in page
+
+    form = html.unescape(client.get(f"/trigger/{application.id}/withdrawn").get_data(as_text=True))
+    assert f"Application {application.reference} is to be decided again after its appeal" in form
+    closing.record_withdrawal(
+        demo_session, lead, PROCEDURE, application.id, clock.today(), "They phoned to withdraw"
+    )
+    demo_session.commit()
+
+    page = _page(client, application)
+    assert "Record the decision made again" not in page
+    assert deadlines.next_clock(application, PROCEDURE, clock.today()) is None
+    refused = _decide_again(client, application)
+    assert refused.status_code == 400
+    assert "withdrawn by the applicant" in html.unescape(refused.get_data(as_text=True))
