@@ -513,7 +513,8 @@ def _sent_back(
             procedure,
             application.id,
             appealed,
-            "Only the complaints to my landlord were counted, not the ones to the police.",
+            "I have reported the youths to the police again and again and nobody asked "
+            "me about it.",
             now=now,
         )
     with clock.pinned(_at(upheld, 14)) as now:
@@ -523,8 +524,9 @@ def _sent_back(
             procedure,
             application.id,
             "upheld",
-            "The complaints the applicant made to the police were not looked for: the "
-            "decision is to be made again with them.",
+            "The applicant was not asked about the reports they made to the police, which "
+            "may be held under another address: the decision is to be made again once "
+            "they have been.",
             upheld,
             now=now,
         )

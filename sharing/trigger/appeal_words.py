@@ -7,6 +7,7 @@ body's decision is said of the decision, not of a review.
 from __future__ import annotations
 
 from sharing.models import TriggerApplication
+from sharing.trigger.handling import decided_again
 from sharing.vocabulary import AppealDecision, ThresholdDecision
 
 #: The appeal body's decision on a "not met" decision, as its letter says it (the
@@ -30,7 +31,8 @@ def appeal_said(application: TriggerApplication) -> dict[str, str]:
     """The letter's ``{appealed}`` (what the appeal was about) and ``{appeal_decision}``
     (the appeal body's decision, "" before one)."""
     decision = application.appeal_decision
-    if application.decision is ThresholdDecision.NOT_MET:
+    # A decision made again after the appeal was "not met" when appealed, whatever now.
+    if application.decision is ThresholdDecision.NOT_MET or decided_again(application):
         return {
             "appealed": "the decision not to review your application",
             "appeal_decision": OF_NOT_MET[decision] if decision else "",

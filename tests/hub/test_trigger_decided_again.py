@@ -132,6 +132,8 @@ def test_decided_again_as_met_keeps_the_first_decision_and_goes_to_a_review(
         page
     )
     assert "Appeal against the first decision" in page
+    assert "Upheld: the decision is to be looked at again" in page  # of the first decision
+    assert "the review is to be looked at again" not in page
     assert "Review panel meeting due by" in page  # counted from the decision made again
     assert "Put it before the panel" in page
     integrate(demo_session)
@@ -167,6 +169,9 @@ def test_decided_again_as_met_keeps_the_first_decision_and_goes_to_a_review(
     assert "Your case will not be reviewed" in first
     assert "Our reasons: One only" in first
     assert APPEAL_OFFER in first  # as it said on its day
+    appeal = _letter(client, application, LetterKind.APPEAL_DECISION)
+    assert "your appeal about the decision not to review your application" in appeal
+    assert "Their decision: Upheld: the decision is to be looked at again." in appeal
 
 
 def test_decided_again_as_not_met_concludes_it_and_names_the_ombudsman(
