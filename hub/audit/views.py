@@ -35,6 +35,7 @@ from sharing.audit import (
     emergency_log,
     notes,
     subject_access,
+    subject_access_application_report,
     subject_access_applications,
     trail,
     witnessing,
@@ -301,7 +302,7 @@ def application_report(
     """An application's report for its victim, or (``/applicant``) for the person who
     applied for them, as the search matched the requester."""
     try:
-        report = subject_access_applications.compile_application_report(
+        report = subject_access_application_report.compile_application_report(
             db(), current_user.actor, application_id, requester, rules=_threshold_rules()
         )
     except NotFound:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.audit import acts, trail
+from sharing.audit import subject_access_application_report as sar_report
 from sharing.audit import subject_access_applications as sar
 from sharing.cases.search import SearchQuery
 from sharing.crypto.sealing import unseal
@@ -315,7 +316,7 @@ def test_only_the_dpo_may_look_for_or_report_an_application(demo_hub, demo_sessi
         "refused",
     )
     with pytest.raises(NotAllowed):
-        sar.compile_application_report(demo_session, actor, application.id)
+        sar_report.compile_application_report(demo_session, actor, application.id)
     acts.roll_back_keeping_refusals(demo_session)
     assert (_last(demo_session).action, _last(demo_session).outcome) == (
         "subject_access.report",

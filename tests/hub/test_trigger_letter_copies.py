@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from sharing.audit import subject_access_applications as sar
+from sharing.audit import subject_access_application_report as sar_report
 from sharing.audit.log import integrate
 from sharing.models import AuditEntry, PublicFormUse, TriggerApplication, TriggerLetter
 from sharing.vocabulary import LetterKind, Role
@@ -166,7 +166,7 @@ def test_a_letter_sent_before_the_address_was_corrected_is_copied_to_the_new_one
     assert (refused.outcome, refused.actor_user_id) == ("refused", lead_id(session))
     # The victim's subject access report lists the letter and its corrected copy.
     dpo = demo_actor(session, "northshire-csp", Role.DPO)
-    report = sar.compile_application_report(session, dpo, application.id)
+    report = sar_report.compile_application_report(session, dpo, application.id)
     session.rollback()
     assert [(x.kind, x.emailed_at is not None) for x in report.letters] == [
         (ACKNOWLEDGEMENT, True),
