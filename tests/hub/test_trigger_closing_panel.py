@@ -19,7 +19,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.access.authorise import authorise
+from sharing.access.decide import Act, Actor
 from sharing.audit.log import integrate
+from sharing.cases import casework, incidents
+from sharing.cases.people import PersonInput
+from sharing.crypto.sealing import unseal
 from sharing.models import (
     AuditEntry,
     Case,
@@ -31,16 +36,21 @@ from sharing.models import (
     TriggerCaseRequest,
 )
 from sharing.vocabulary import (
+    CaseCategory,
     CaseStatus,
     ConferenceCancelReason,
     ConferenceStatus,
     NoticeKind,
+    PartyRole,
+    Priority,
     Role,
     SittingCancelReason,
+    Triage,
 )
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
 from tests.hub.test_trigger_closing import NOTE, _day, _opened
 from tests.hub.test_trigger_review import _convene, _lead, _met, _panel, _post
+from tests.sharing.trigger.test_complaints import _repeat_victim
 
 
 @pytest.fixture
@@ -71,19 +81,63 @@ def _bring(hub: Flask, session: Session, case: Case, sitting: MeetingSitting) ->
 
 
 def _before_the_panel(
-    hub: Flask, session: Session, sitting: MeetingSitting
+    hub: Flask, session: Session, sitting: MeetingSitting, *, leaving: Case | None = None
 ) -> tuple[TriggerApplication, Conference]:
-    """A met application put before ``sitting``, one of its asked cases brought to it."""
+    """A met application put before ``sitting``, one of its asked cases (not ``leaving``)
+    brought to it."""
     application = _met(session)
     assert _convene(_lead(hub, session), application, sitting).status_code == 302
     session.expire_all()
-    asked = session.scalars(
-        select(TriggerCaseRequest).where(
-            TriggerCaseRequest.application_id == application.id,
-            TriggerCaseRequest.locked.is_(False),
-        )
-    ).first()
+    asked = select(TriggerCaseRequest).where(
+        TriggerCaseRequest.application_id == application.id,
+        TriggerCaseRequest.locked.is_(False),
+    )
+    if leaving is not None:
+        asked = asked.where(TriggerCaseRequest.case_id != leaving.id)
+    asked = session.scalars(asked.order_by(TriggerCaseRequest.id)).first()
     return application, _bring(hub, session, asked.case, sitting)
+
+
+def _reported_to_the_police_too(session: Session) -> Case:
+    """An open case the police opened today for the repeat victim ``_met`` applies as, with
+    the behaviour they reported yesterday: a complaint the application counts, so its
+    case is asked for it."""
+    victim, held = _repeat_victim(session)
+    person = next(
+        p.person
+        for c in held
+        for p in session.get(Case, c).parties
+        if (unseal(p.person, "family_name") or "").upper() == victim.family_name
+    )
+    officer = Actor.of(demo_user(session, "northshire-police", Role.CASE_OFFICER))
+    case = casework.open_case(
+        session,
+        officer,
+        casework.CaseInput(
+            category=CaseCategory.VERBAL_ABUSE,
+            priority=Priority.AMBER,
+            triage=Triage.LOW_LEVEL,
+            summary="Shouting and threats on the stairs",
+            parties=[
+                PersonInput(
+                    role=PartyRole.VICTIM,
+                    family_name=unseal(person, "family_name") or "",
+                    date_of_birth=victim.date_of_birth,
+                )
+            ],
+        ),
+    )
+    incidents.add_incident(
+        session,
+        authorise(session, officer, case.id, Act.RECORD),
+        incidents.IncidentInput(
+            occurred_at=clock.now() - timedelta(days=1),
+            description="Threats shouted on the stairs",
+            reported_by_id=case.parties[0].person_id,
+        ),
+    )
+    session.commit()
+    return case
 
 
 def _withdraw(client: FlaskClient, application: TriggerApplication):
@@ -214,20 +268,21 @@ def test_a_case_asked_for_an_application_closed_since_is_not_brought_to_its_pane
     application: refused at the sitting, recorded, nothing written; a case another live
     application before the same sitting asked for is still brought."""
     sitting = _panel(session)
-    application, conference = _before_the_panel(hub, session, sitting)
-    waiting = [
+    own = _reported_to_the_police_too(session)  # the demo's other cases may be closed that day
+    application, conference = _before_the_panel(hub, session, sitting, leaving=own)
+    waiting = [own] + [
         r.case
         for r in session.scalars(
             select(TriggerCaseRequest).where(
                 TriggerCaseRequest.application_id == application.id,
                 TriggerCaseRequest.locked.is_(False),
-                TriggerCaseRequest.case_id != conference.case_id,
+                TriggerCaseRequest.case_id.not_in([conference.case_id, own.id]),
             )
         )
         if r.case.status is not CaseStatus.CLOSED and not r.case.locked  # one it may bring
     ]
-    assert waiting, "a second case asked for the application, not yet brought"
     asked = {r.case_id for r in application.requests}
+    assert own.id in asked  # asked for the application, not yet brought
     other_case = session.scalars(
         select(Case)
         .where(Case.id.not_in(asked), Case.locked.is_(False), Case.erased_at.is_(None))
