@@ -15,6 +15,7 @@ from sharing.protocols.fields import Reader, one_of, path_of
 #: The letters to a Community Trigger applicant, and what the hub fills theirs with.
 TRIGGER_LETTERS = (
     "acknowledgement",
+    "acknowledgement_late",
     "threshold_met",
     "threshold_not_met",
     "outcome",
@@ -29,6 +30,7 @@ TRIGGER_PLACEHOLDERS = (
     "received",
     "for_whom",
     "decision_due",
+    "decision_late_by",
     "reasons",
     "panel_by",
     "outcome_days",

@@ -103,6 +103,21 @@ def decision_due(
     return calendar.add(application.received_on, procedure.timescales.threshold_decision)
 
 
+def decision_late_by(
+    application: TriggerApplication, procedure: Procedure, calendar: WorkingDays | None = None
+) -> date | None:
+    """For an application recorded after its threshold decision was due (received long
+    before, by post or by phone, and typed in late): the day its acknowledgement promises
+    the decision by instead, the procedure's ``acknowledge`` working days after the day it
+    was recorded, the time it gives for a first answer to any application. None when the
+    decision was still to come on the day it was recorded."""
+    calendar = calendar or england_and_wales()
+    recorded = clock.day_of(application.recorded_at)
+    if decision_due(application, procedure, calendar) >= recorded:
+        return None
+    return calendar.add(recorded, procedure.timescales.acknowledge)
+
+
 def review_due(
     application: TriggerApplication, procedure: Procedure, calendar: WorkingDays | None = None
 ) -> date:

@@ -497,8 +497,12 @@ def _paragraphs(
         "for_whom": f" for {victim}" if application.on_behalf is not None else "",
     }
     if kind is LetterKind.ACKNOWLEDGEMENT:
-        due = deadlines.decision_due(application, procedure, calendar)
-        return _filled(wording["acknowledgement"], values | {"decision_due": day_text(due)})
+        values["decision_due"] = day_text(deadlines.decision_due(application, procedure, calendar))
+        late_by = deadlines.decision_late_by(application, procedure, calendar)
+        if late_by is None:
+            return _filled(wording["acknowledgement"], values)
+        values["decision_late_by"] = day_text(late_by)
+        return _filled(wording["acknowledgement_late"], values)
     if kind is LetterKind.THRESHOLD and handling.decided_again(application):
         # The first decision, "not met", as its letter said it.
         values["reasons"] = details["first_decision_reasons"] or ""
