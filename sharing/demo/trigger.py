@@ -62,7 +62,7 @@ from sharing.trigger import (
 )
 from sharing.trigger.complaints import relevant_agencies
 from sharing.trigger.procedure import Procedure, load_procedure
-from sharing.trigger.workdays import england_and_wales
+from sharing.trigger.workdays import england_and_wales, working_day_from
 from sharing.vocabulary import CaseStatus, LockReason, PartyRole, Role, TriggerChannel
 
 #: The partnership's procedure, shipped in the repository.
@@ -427,7 +427,7 @@ def _reviewed(
                 procedure,
                 application.id,
                 review_recommendations.RecommendationInput(
-                    owner.agency_id, sat_on + timedelta(days=days), text
+                    owner.agency_id, working_day_from(sat_on + timedelta(days=days), calendar), text
                 ),
                 now=now,
             )

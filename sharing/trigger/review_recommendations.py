@@ -27,6 +27,7 @@ from sharing.trigger import handling, review
 from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import handled
 from sharing.trigger.procedure import Procedure
+from sharing.trigger.workdays import not_a_working_day
 from sharing.vocabulary import NoticeKind, Role
 
 MAX_RECOMMENDATION = 2_000
@@ -61,7 +62,8 @@ def recommend(
     the outcome is sent) or of the appeal (once an appeal is received, until decided),
     owned by a relevant body, due within a year; its managers are told. Refused, with
     the field and reason and nothing written: another stage, an owner that is not a
-    relevant body, a due date past or too far, no text."""
+    relevant body, a due date past, too far or on a day nobody works (the letter tells the
+    applicant the body will act by it), no text."""
     application = handled(session, actor, procedure, application_id)
     # Sent as another lead records the outcome or closes the application: one waits for
     # the other, so that the outcome's audit entry and letter name the same recommendations.
@@ -87,6 +89,8 @@ def recommend(
             raise InputError("due_on", "The due date cannot be in the past")
         if (data.due_on - today).days > LATEST_DUE_DAYS:
             raise InputError("due_on", "The due date must be within a year")
+        if closed := not_a_working_day(data.due_on):
+            raise InputError("due_on", f"The due date is {closed}: enter a working day")
         text = plain_text(
             "text",
             data.text,

@@ -104,6 +104,18 @@ def working_day_from(day: date, calendar: WorkingDays | None = None) -> date:
         return day
 
 
+def not_a_working_day(day: date, calendar: WorkingDays | None = None) -> str:
+    """Why nobody works on ``day``, for a date someone typed that should be a working
+    day: "a Saturday", "a Sunday", "a bank holiday (Christmas Day)"; "" for a working
+    day, and for a weekday past the end of the bank holiday list (not known: not refused
+    on a guess)."""
+    if day.weekday() >= 5:
+        return f"a {day:%A}"
+    calendar = calendar or england_and_wales()
+    holiday = calendar.holidays.get(day)
+    return f"a bank holiday ({holiday})" if holiday else ""
+
+
 #: How long before the bank holiday list runs out the lead is warned.
 WARN_BEFORE = timedelta(days=120)
 

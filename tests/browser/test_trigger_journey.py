@@ -26,6 +26,7 @@ from sharing.demo import DEMO_ACCOUNTS
 from sharing.demo.partnership import totp_secret_for
 from sharing.models import Case, MeetingSeries, MeetingSitting, Person, TriggerApplication, User
 from sharing.trigger import complaints, threshold
+from sharing.trigger.workdays import working_day_from
 from sharing.vocabulary import CaseStatus, Role
 from tests.browser.test_accessibility import violations
 from tests.browser.test_conference_journey import _fill_date, _sign_in
@@ -220,7 +221,8 @@ def test_a_victim_applies_and_the_review_reaches_its_letter_and_the_figures(
             label="Northshire Police"
         )
         page.get_by_label("The recommendation").fill(RECOMMENDATION)
-        _fill_date(page, "due_on", (after + timedelta(days=60)).astimezone(UK))
+        due = working_day_from((after + timedelta(days=60)).astimezone(UK).date())
+        _fill_date(page, "due_on", due)  # type: ignore[arg-type]
         page.get_by_role("button", name="Record the recommendation").click()
         expect(page.get_by_text("Recommendation recorded.")).to_be_visible()
 

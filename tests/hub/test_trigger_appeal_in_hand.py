@@ -37,6 +37,7 @@ from sharing.models import (
 )
 from sharing.trigger import applications, input_checks, listing, retention, review, review_outcome
 from sharing.trigger import review_recommendations as recommendations
+from sharing.trigger.workdays import working_day_from
 from sharing.vocabulary import LetterKind, Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -350,7 +351,9 @@ def test_the_applicant_withdraws_their_appeal(mail_hub, session, smtp_server) ->
             lead_actor,
             PROCEDURE,
             application.id,
-            recommendations.RecommendationInput(police.id, clock.today() + timedelta(days=9), "X"),
+            recommendations.RecommendationInput(
+                police.id, working_day_from(clock.today() + timedelta(days=9)), "X"
+            ),
             on_appeal=True,
         )
     session.rollback()
@@ -477,7 +480,7 @@ def _recommend(
         application.id,
         recommendations.RecommendationInput(
             demo_user(session, agency, Role.MANAGER).agency_id,
-            clock.today() + timedelta(days=30),
+            working_day_from(clock.today() + timedelta(days=30)),
             text,
         ),
         on_appeal=on_appeal,

@@ -47,7 +47,7 @@ from sharing.trigger import (
     review_outcome,
     review_recommendations,
 )
-from sharing.trigger.workdays import england_and_wales
+from sharing.trigger.workdays import england_and_wales, working_day_from
 from sharing.vocabulary import LetterKind, NoticeKind, Role, ThresholdDecision
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_copy, demo_user, free_for_chair
@@ -292,7 +292,7 @@ def test_recommendations_outcome_letter_and_appeal(hub, session) -> None:
         select(User).where(User.id == demo_user(session, "northshire-police", Role.MANAGER).id)
     ).agency
     noise = demo_user(session, "northshire-eh", Role.CASE_OFFICER).agency
-    due = clock.today() + timedelta(days=30)
+    due = working_day_from(clock.today() + timedelta(days=30))
 
     # Refused: a body that is not relevant (or no body's id at all), a past date, no text.
     for data, message in (
@@ -378,7 +378,7 @@ def test_recommendations_outcome_letter_and_appeal(hub, session) -> None:
             page,
             owner_agency_id=str(police.id),
             text="Too late for the letter",
-            **_day("due_on", clock.today() + timedelta(days=30)),
+            **_day("due_on", working_day_from(clock.today() + timedelta(days=30))),
         )
         assert stale.status_code == 400
         said = stale.get_data(as_text=True)
@@ -679,7 +679,9 @@ def test_an_appeal_not_upheld_with_further_recommendations_says_so_in_its_letter
             PROCEDURE,
             application.id,
             review_recommendations.RecommendationInput(
-                police.id, today + timedelta(days=30), "Share the patrol logs every month"
+                police.id,
+                working_day_from(today + timedelta(days=30)),
+                "Share the patrol logs every month",
             ),
             on_appeal=True,
         )

@@ -24,6 +24,7 @@ from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.models import AuditEntry, TriggerApplication, TriggerRecommendation
 from sharing.trigger import applications, input_checks, review_outcome, review_recommendations
+from sharing.trigger.workdays import working_day_from
 from sharing.vocabulary import Role
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor
@@ -157,7 +158,9 @@ def _recommended_on_appeal(sessions: sessionmaker[Session], application_id: int)
             PROCEDURE,
             application_id,
             review_recommendations.RecommendationInput(
-                police.agency_id, clock.today() + timedelta(days=30), "Patrol the stairs"
+                police.agency_id,
+                working_day_from(clock.today() + timedelta(days=30)),
+                "Patrol the stairs",
             ),
             on_appeal=True,
         )

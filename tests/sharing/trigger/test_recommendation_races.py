@@ -24,6 +24,7 @@ from sharing.db import make_session_factory
 from sharing.meetings import series
 from sharing.models import AuditEntry, ProtocolRecord, TriggerApplication, TriggerRecommendation
 from sharing.trigger import applications, closing, review, review_outcome, review_recommendations
+from sharing.trigger.workdays import working_day_from
 from sharing.vocabulary import Role
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor, demo_user
@@ -82,7 +83,9 @@ def _before_the_panel(session: Session, lead: Actor) -> tuple[TriggerApplication
 
 def _recommending(actor: Actor, application: TriggerApplication, police_id: int, at: datetime):
     data = review_recommendations.RecommendationInput(
-        police_id, clock.day_of(at) + timedelta(days=30), "Share the patrol logs every month"
+        police_id,
+        working_day_from(clock.day_of(at) + timedelta(days=30)),
+        "Share the patrol logs every month",
     )
     return lambda s: review_recommendations.recommend(
         s, actor, PROCEDURE, application.id, data, now=at
