@@ -1,5 +1,6 @@
 """The notices of case conferences and partnership meetings' sittings: a conference's
-invitation and information requests (convened, or people and agencies joined), its
+invitation and information requests (convened, people and agencies joined, or someone
+who has left taken off), its
 circulated and agreed minutes, a new chair, a conference moved or cancelled, a sitting
 moved or cancelled; the places on a page such a notice links to (``moved_anchor``,
 ``chair_anchor``, ``taken_off_anchor``); and the notices about a conference still
@@ -400,4 +401,39 @@ def apologies_changed(
         path=path,
         about=conference.starts_at,
         now=now,
+    )
+
+
+def leaver_taken_off(
+    session: Session, conference: Conference, place_id: int, agency_id: int, by: int, now: datetime
+) -> int:
+    """Someone expected who has left their agency (``agency_id``) is taken off the
+    conference (their place ``place_id``, gone): the notices of their apologies still
+    waiting (to the chair and the convenor, linking to their line) are dropped, as the line
+    is; and what their agency is asked and has not answered goes to whoever now answers
+    for it (``_asked``: its people expected who may answer, else its managers), not
+    ``by``, nor anyone told it already: the leaver may have been the one it was asked of.
+    Their own notices go nowhere (an account disabled is sent none). How many were told."""
+    path = f"/conferences/{conference.id}#{attendee_anchor(place_id)}"
+    drop_waiting(
+        session,
+        Notice.kind.in_([NoticeKind.APOLOGIES, NoticeKind.APOLOGIES_TAKEN_BACK]),
+        Notice.path == path,
+    )
+    if agency_id not in conference.at_the_table:
+        return 0
+    expected = [a.user for a in conference.expected]
+    answering = _asked(session, agency_id, expected)
+    return sum(
+        queue(
+            session,
+            NoticeKind.INFORMATION_REQUEST,
+            [u for u in answering if u.id != by],
+            reference=conference.case.reference,
+            path=request_path(request),
+            about=conference.starts_at,
+            now=now,
+        )
+        for request in conference.requests
+        if request.agency_id == agency_id and request.answered_at is None
     )

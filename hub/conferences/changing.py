@@ -1,6 +1,6 @@
 """Changing a planned conference, by whoever may cancel it, while its time is to come: its
-time, place and video link, its question and agenda, one more agency invited and more
-people expected."""
+time, place and video link, its question and agenda, one more agency invited, more
+people expected and those expected who have left their agency taken off."""
 
 from __future__ import annotations
 
@@ -22,13 +22,13 @@ from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.meetings import conference_changes, conferences
+from sharing.meetings import conference_changes, conference_leavers, conferences
 from sharing.models import Conference
 
 #: The button that shows the people of the agencies ticked, without changing anything.
 SHOW_PEOPLE = "show_people"
 #: The core's field names, as the form's.
-_FIELDS = {"agency_ids": "agencies", "attendee_ids": "attendees"}
+_FIELDS = {"agency_ids": "agencies", "attendee_ids": "attendees", "leaver_ids": "leavers"}
 
 
 class ChangeForm(HubForm):
@@ -55,6 +55,10 @@ class ChangeForm(HubForm):
     attendees = ChoicesField(
         "Expect more people (optional)",
         message="Select the people expected from the agencies at the conference",
+    )
+    leavers = ChoicesField(
+        "Take off people who have left (optional)",
+        message=conference_leavers.SELECT_LEAVERS,
     )
 
     #: The conference's time as it is (a time the form shows unchanged stays as it is).
@@ -112,6 +116,10 @@ def _offer(form: ChangeForm, conference: Conference, convening: bool) -> dict[st
     own = conference.case.agency_id
     first = sorted(people, key=lambda u: u.agency_id != own)  # stable: by name
     form.attendees.offer_grouped(by_agency(u for u in first if u.id not in refused))
+    form.leavers.choices = [
+        (str(a.user_id), f"{a.user.display_name}, {a.user.agency.name}")
+        for a in conference_leavers.leavers(conference)
+    ]
     form.attendees.refused = {
         str(u.id): f"{u.display_name} cannot be expected: {refused[u.id]}"
         for u in people
@@ -138,6 +146,7 @@ def _input(form: ChangeForm) -> conference_changes.ChangeInput:
         agenda=form.agenda.data or "" if _sent("agenda") else None,
         agency_ids=[int(a) for a in form.agencies.data or []],
         attendee_ids=[int(a) for a in form.attendees.data or []],
+        leaver_ids=[int(a) for a in form.leavers.data or []],
     )
 
 
@@ -218,4 +227,6 @@ def _done(changed: list[str]) -> str:
         said += " Its chair and the people expected are told when and where it now meets."
     if "agencies" in changed:
         said += " Each agency invited can now open the case for the conference."
+    if "leavers" in changed:
+        said += " Those who have left are no longer expected."
     return said

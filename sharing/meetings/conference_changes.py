@@ -3,7 +3,8 @@ agency's case officer on the case and managers, and its chair), while it is plan
 date not passed and its minutes not begun: its time, place and video link (checked as
 convening checks them; one on a partnership meeting's sitting moves with its sitting
 only), its question and agenda (sealed under the case), one more agency invited (with its
-share and its information request) and more people expected.
+share and its information request), more people expected, and those expected who have
+left their agency taken off (``conference_leavers``).
 
 A new time moves the conference as moving its sitting does: its invitations' shares end
 as convening sets them (``Conference.shares_end``), its requests not yet answered fall due
@@ -32,6 +33,7 @@ from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import checked_text
 from sharing.meetings import (
+    conference_leavers,
     conference_pages,
     conferences,
     minute_writing,
@@ -61,6 +63,8 @@ class ChangeInput:
     agency_ids: Sequence[int] = ()
     #: People to expect besides those expected.
     attendee_ids: Sequence[int] = ()
+    #: People expected who have left their agency, to take off.
+    leaver_ids: Sequence[int] = ()
 
 
 def why_fixed(conference: Conference, now: datetime | None = None) -> str | None:
@@ -110,6 +114,7 @@ class Changes:
     agenda: str | None = None
     agencies: list[int] = field(default_factory=list)
     people: list[User] = field(default_factory=list)
+    leavers: list[ConferenceAttendee] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -122,6 +127,7 @@ class Changes:
             ("agenda", self.agenda is not None),
             ("agencies", bool(self.agencies)),
             ("attendees", bool(self.people)),
+            ("leavers", bool(self.leavers)),
         )
         return [name for name, changed in parts if changed]
 
@@ -176,7 +182,7 @@ def change(
 ) -> list[str]:
     """Change the conference (see ``changer`` for who may) to ``data``; the names of the
     parts changed (``time``, ``place``, ``video_link``, ``question``, ``agenda``,
-    ``agencies``, ``attendees``), none, with nothing recorded, if it is as it was.
+    ``agencies``, ``attendees``, ``leavers``), none, with nothing recorded, if it is as it was.
     Refused with the field and the reason (recorded, nothing written) for anything
     convening would refuse of it, a new time for a conference on a sitting, an agency
     invited by someone not of the convening agency; for a conference cancelled, held or
@@ -205,6 +211,9 @@ def change(
         meeting_notices.conference_joined(
             session, conference, changes.people, changes.agencies, actor.user_id, now
         )
+    if changes.leavers:
+        made += f"; people {acts.ids(sorted(p.user_id for p in changes.leavers))} taken off"
+        conference_leavers.take_off(session, conference, changes.leavers, actor.user_id, now)
     acts.record(
         session,
         ACTION,
@@ -229,6 +238,7 @@ def _checked(
     _texts(session, authorised, conference, data, changes)
     changes.agencies = _more_agencies(session, authorised.actor, conference, data.agency_ids)
     changes.people = _more_people(session, conference, changes.agencies, data.attendee_ids)
+    changes.leavers = conference_leavers.checked(conference, data.leaver_ids)
     return changes
 
 

@@ -1,14 +1,33 @@
 """Someone expected at a case conference who has left their agency (their account
 disabled) is marked so where the people expected are named, and the convening agency is
-told to add who comes in their place, so a place at the table is not left to nobody."""
+told to take them off and add who comes in their place, so a place at the table is not
+left to nobody. Changing the conference takes them off (only a leaver: someone still at
+their agency is refused at the field); the notice of their apologies still waiting goes
+with their line, and what their agency is asked, if it was asked of them, goes to its
+managers. Before, the change form could add people but take no one off."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator
+from pathlib import Path
 
-from sharing.models import ConferenceAttendee
-from sharing.vocabulary import Role
-from tests.fixtures.demo import demo_client, demo_user
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sharing import notices
+from sharing.errors import InputError
+from sharing.meeting_notices import attendee_anchor
+from sharing.meetings import conference_leavers
+from sharing.models import Conference, ConferenceAttendee, Notice, User
+from sharing.vocabulary import NoticeKind, Role
+from tests.fixtures.demo import demo_client, demo_copy, demo_user
+from tests.hub.test_cancelling_conferences import _convene, _reloaded
+from tests.hub.test_changing_conferences import _change, _entries, _path
+from tests.hub.test_conference_meeting import _post
 from tests.hub.test_conferences import _convened
 
 
@@ -30,8 +49,8 @@ def test_a_leaver_expected_at_a_conference_is_marked_and_the_convenor_told_to_re
     page = html.unescape(officer.get(base).get_data(as_text=True))
     assert f"{pcso.display_name}, {pcso.agency.name} (has left)" in page
     assert (
-        f"{pcso.display_name} has left {pcso.agency.name}: to have someone come in their "
-        "place, add them with “Change this conference”."
+        f"{pcso.display_name} has left {pcso.agency.name}: take them off, and add whoever "
+        "comes in their place, with “Change this conference”."
     ) in page
     pack = html.unescape(officer.get(f"{base}/pack").get_data(as_text=True))
     assert f"{pcso.display_name}, {pcso.agency.name} (has left)" in pack
@@ -40,4 +59,109 @@ def test_a_leaver_expected_at_a_conference_is_marked_and_the_convenor_told_to_re
     sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
     invited = html.unescape(sergeant.get(base).get_data(as_text=True))
     assert f"{pcso.display_name}, {pcso.agency.name} (has left)" in invited
-    assert "to have someone come in their place" not in invited
+    assert "take them off" not in invited
+
+
+@pytest.fixture
+def hub(demo_files: Path, tmp_path: Path) -> Iterator[Flask]:
+    app = demo_copy(demo_files, tmp_path)
+    yield app
+    app.extensions["hub.engine"].dispose()
+
+
+@pytest.fixture
+def session(hub: Flask) -> Iterator[Session]:
+    with hub.extensions["hub.sessions"]() as found:
+        yield found
+
+
+def _left_after_apologies(app: Flask, session: Session) -> tuple[FlaskClient, Conference, User]:
+    """A conference expecting a police officer (the one the police's request was asked of)
+    who sent their apologies (the notice of them still waiting), then left the police."""
+    officer, conference = _convene(app, session)
+    pcso = demo_user(session, "northshire-police", Role.CASE_OFFICER)
+    assert (
+        _post(demo_client(app, pcso), f"/conferences/{conference.id}/apologies").status_code == 302
+    )
+    pcso.active = False
+    session.commit()
+    return officer, conference, pcso
+
+
+def _waiting(session: Session, conference: Conference) -> set[tuple[int, NoticeKind, str]]:
+    session.expire_all()
+    return {
+        (n.user_id, n.kind, n.path)
+        for n in session.scalars(
+            select(Notice).where(
+                Notice.sent_at.is_(None), Notice.path.startswith(f"/conferences/{conference.id}")
+            )
+        )
+    }
+
+
+def test_the_convenor_takes_off_someone_expected_who_has_left(hub, session) -> None:
+    officer, conference, pcso = _left_after_apologies(hub, session)
+    (place,) = [a for a in conference.attendees if a.user_id == pcso.id]
+    line = f"/conferences/{conference.id}#{attendee_anchor(place.id)}"
+    police = next(r for r in conference.requests if r.agency.code == "northshire-police")
+    asked = f"/conferences/{conference.id}/requests/{police.id}"
+    waiting = _waiting(session, conference)
+    assert (conference.convened_by_id, NoticeKind.APOLOGIES, line) in waiting
+    assert not any(path == asked and who != pcso.id for who, _, path in waiting)
+    page = html.unescape(officer.get(f"/conferences/{conference.id}").get_data(as_text=True))
+    assert (
+        f"{pcso.display_name} has left {pcso.agency.name}: take them off, and add whoever "
+        "comes in their place, with “Change this conference”."
+    ) in page
+    form = html.unescape(officer.get(_path(conference)).get_data(as_text=True))
+    assert "Take off people who have left (optional)" in form
+    assert f"{pcso.display_name}, {pcso.agency.name}" in form.split("Take off people", 1)[1]
+
+    response = _change(officer, conference, leavers=[str(pcso.id)])
+
+    assert response.status_code == 302, response.get_data(as_text=True)
+    shown = html.unescape(officer.get(response.location).get_data(as_text=True))
+    assert "Those who have left are no longer expected." in shown
+    assert "(has left)" not in shown
+    assert pcso.id not in {a.user_id for a in _reloaded(session, conference).attendees}
+    assert _entries(session)[-1].basis == (
+        f"case {conference.case_id}; changed leavers; people {pcso.id} taken off"
+    )
+    # The notice of their apologies goes with their line; what the police are asked, which
+    # was asked of the officer who left, goes to the police's managers.
+    waiting = _waiting(session, conference)
+    assert not any(path == line for _, _, path in waiting)
+    managers = {u.id for u in notices.managers(session, pcso.agency_id)}
+    assert managers
+    told = {
+        who
+        for who, kind, path in waiting
+        if (kind, path) == (NoticeKind.INFORMATION_REQUEST, asked)
+    }
+    assert managers <= told
+
+
+def test_someone_still_at_their_agency_is_not_taken_off_as_a_leaver(hub, session) -> None:
+    officer, conference = _convene(hub, session)
+    pcso = demo_user(session, "northshire-police", Role.CASE_OFFICER)
+    before = len(_entries(session))
+
+    response = _change(officer, conference, leavers=[str(pcso.id)], place="Room 9, Civic Centre")
+
+    assert response.status_code == 400
+    text = html.unescape(response.get_data(as_text=True))
+    assert "Select people expected who have left their agency" in text
+    assert 'href="#leavers' in text  # the error summary names the field
+    assert 'value="Room 9, Civic Centre"' in text  # what was typed is kept
+    assert [e.basis for e in _entries(session)[before:]] == ["refused input: leavers"]
+    changed = _reloaded(session, conference)
+    assert pcso.id in {a.user_id for a in changed.attendees}
+    assert changed.place != "Room 9, Civic Centre"
+    # The core refuses it too, whatever a form sends.
+    with pytest.raises(InputError) as refused:
+        conference_leavers.checked(changed, [pcso.id])
+    assert (refused.value.field, refused.value.message) == (
+        "leaver_ids",
+        "Select people expected who have left their agency",
+    )
