@@ -20,6 +20,8 @@ TRIGGER_LETTERS = (
     "threshold_not_met",
     "outcome",
     "appeal_decision",
+    "appeal_decision_not_met_sent_back",
+    "appeal_decision_not_met_stands",
     "decided_again_met",
     "decided_again_not_met",
     "appeal_offer",
@@ -42,6 +44,7 @@ TRIGGER_PLACEHOLDERS = (
     "appeal_decision",
     "appealed",
     "appeal_decided",
+    "decide_again_by",
 )
 #: The trigger letters that say whether the panel made recommendations.
 WITH_RECOMMENDATIONS = ("outcome", "appeal_decision")

@@ -43,7 +43,7 @@ from sharing.errors import InputError
 from sharing.formats import is_email_address
 from sharing.models import TriggerApplication, TriggerLetter
 from sharing.trigger import deadlines, handling
-from sharing.trigger.appeal_words import appeal_said
+from sharing.trigger.appeal_words import appeal_said, of_not_met
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import LetterKind, ThresholdDecision
@@ -529,6 +529,14 @@ def _paragraphs(
         return _filled(wording["outcome"], values, made)
     values |= {"appeal_body": procedure.appeal.body, **appeal_said(application)}
     values["findings"] = details.get("appeal_findings") or ""
+    if of_not_met(application):
+        # No review to recommend more of: the decision stands, or is made again by a day.
+        sent_back_on = application.appeal_decided_on
+        if application.appeal_decision in handling.SENT_BACK and sent_back_on is not None:
+            again_by = calendar.add(sent_back_on, procedure.timescales.threshold_decision)
+            values["decide_again_by"] = day_text(again_by)
+            return _filled(wording["appeal_decision_not_met_sent_back"], values)
+        return _filled(wording["appeal_decision_not_met_stands"], values)
     # Its sentence on recommendations says what the letter lists below it, whatever the
     # decision: an appeal not upheld may still recommend more.
     made = any(r.on_appeal for r in application.recommendations)
