@@ -22,7 +22,7 @@ from hub.pdf import FONTS
 from sharing import clock
 from sharing.files.checks import size_text
 from sharing.formats import phone_for_reading
-from sharing.trigger.letters import in_sentence as name_in_sentence
+from sharing.trigger.letter_words import in_sentence as name_in_sentence
 
 UK = ZoneInfo("Europe/London")
 

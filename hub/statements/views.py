@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from hub.guard import for_every_role
-from sharing.trigger.letters import in_sentence
+from sharing.trigger.letter_words import in_sentence
 
 bp = Blueprint("statements", __name__)
 for_every_role(bp)  # and public: see hub.guard.PUBLIC_ENDPOINTS

@@ -30,7 +30,7 @@ from sharing.audit.subject_access_applications import APPLICANT, VICTIM
 from sharing.audit.trail import concerning_application
 from sharing.errors import NotFound
 from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
-from sharing.trigger import letters
+from sharing.trigger import letter_days
 from sharing.trigger.appeal_words import appeal_said
 from sharing.trigger.input_checks import ReportedTo, reports_of
 
@@ -231,7 +231,7 @@ def compile_application_report(
         subject=subject,
         purpose=PURPOSE,
         basis=f"Community Trigger application{_for(application, requester)}; recommendations "
-        f"{acts.ids([r.id for r in recommendations])}; letters {len(letters.reached(application))}",
+        f"{acts.ids([r.id for r in recommendations])}; letters {len(letter_days.reached(application))}",
     )
     load_data_keys(session, {k for k in [application.data_key_id] if k})
     decision = decide_subject_access(actor)
@@ -339,7 +339,7 @@ def _report(
                 queued=not entry.by_post,
                 posted_at=entry.posted_at,
             )
-            for kind, dated in letters.reached(application)
+            for kind, dated in letter_days.reached(application)
             for entry in (None, *(c for c in copies if c.kind is kind))
         ],
         accesses=accesses,

@@ -47,7 +47,12 @@ TRIGGER_PLACEHOLDERS = (
     "decide_again_by",
 )
 #: The trigger letters that say whether the panel made recommendations.
-WITH_RECOMMENDATIONS = ("outcome", "appeal_decision")
+WITH_RECOMMENDATIONS = (
+    "outcome",
+    "appeal_decision",
+    "appeal_decision_not_met_sent_back",
+    "appeal_decision_not_met_stands",
+)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.errors import InputError
 from sharing.models import TriggerApplication
-from sharing.trigger import letters
+from sharing.trigger import letter_days
 from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import closed_on, erased_on, handled
 from sharing.trigger.procedure import Procedure
@@ -79,7 +79,7 @@ def _received(
     application: TriggerApplication, procedure: Procedure, received_on: date | None, now: datetime
 ) -> None:
     try:
-        last = letters.appeal_by(application, procedure)
+        last = letter_days.appeal_by(application, procedure)
     except CalendarExhausted as exhausted:
         raise InputError(
             "received_on", f"The last day to appeal cannot be counted: the {exhausted}"

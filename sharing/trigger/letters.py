@@ -4,7 +4,9 @@ application as it stands, for the lead's page, its PDF and the e-mail alike, so 
 never differ; an e-mail is queued (``TriggerLetter``) only when the applicant gave an
 address, and its words are made when it is sent, so nothing personal waits in the queue.
 The words are the reviewed letters file's (``config/letters.toml``, its
-``[[trigger_letters]]``), filled from the application.
+``[[trigger_letters]]``), filled from the application (``sharing.trigger.letter_words``);
+which letters it has reached, the day each is dated and the appeal each offers are
+``sharing.trigger.letter_days``.
 
 Making a letter reveals the application's details under the lead's own decision and is
 one audit entry, naming the application and the letter's kind.
@@ -22,8 +24,6 @@ Corrected details with no e-mail address have a corrected copy to post instead.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -42,11 +42,10 @@ from sharing.db import read_for_change
 from sharing.errors import InputError
 from sharing.formats import is_email_address
 from sharing.models import TriggerApplication, TriggerLetter
-from sharing.trigger import deadlines, handling
-from sharing.trigger.appeal_words import appeal_said, of_not_met
+from sharing.trigger import handling, letter_days, letter_words
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import england_and_wales
-from sharing.vocabulary import LetterKind, ThresholdDecision
+from sharing.vocabulary import LetterKind
 
 #: No agency's contact line (a letters file without ``[contact]``).
 NO_CONTACT: Mapping[str, str] = MappingProxyType({})
@@ -225,7 +224,8 @@ def to_corrected_address(
         letter.attempts, letter.failed_why, letter.claimed_at = 0, None, None
         letter.by_post = False
     queued = sum(
-        queue(session, application, kind, details, now) for kind, _ in reached(application)
+        queue(session, application, kind, details, now)
+        for kind, _ in letter_days.reached(application)
     )
     if unsent:
         session.info[notices.QUEUED] = True
@@ -346,28 +346,6 @@ def send_corrected_copy(
     return copy
 
 
-def appeal_from(application: TriggerApplication) -> date | None:
-    """The day of the letter an appeal follows: the outcome letter, or a "not met"
-    decision; None before either, and once the threshold was decided again after an
-    appeal (the procedure gives one: ``sharing.trigger.decided_again``)."""
-    if handling.decided_again(application):
-        return None
-    start = application.outcome_on
-    if start is None and application.decision is ThresholdDecision.NOT_MET:
-        start = clock.day_of(application.decided_at) if application.decided_at else None
-    return start
-
-
-def appeal_by(application: TriggerApplication, procedure: Procedure) -> date | None:
-    """The last day to ask for an appeal: the procedure's working days after the outcome
-    letter (or after a "not met" decision); None before either. ``CalendarExhausted``
-    when it falls past the bank holiday list."""
-    start = appeal_from(application)
-    if start is None:
-        return None
-    return england_and_wales().add(start, procedure.appeal.within_working_days)
-
-
 def compose(
     session: Session,
     application: TriggerApplication,
@@ -391,7 +369,7 @@ def compose(
         subject=acts.Subject("trigger_application", application.id),
     ):
         handling.refuse_if_erased(application, "its letters can no longer be made or sent")
-    dated = _dated(application, kind)
+    dated = letter_days.dated(application, kind)
     if dated is None:
         return None
     details = reveal(handling.LEAD, application, handling.DETAILS)
@@ -414,13 +392,13 @@ def compose(
     on_behalf = application.on_behalf is not None
     victim = addressee(details, False)
     appeal = None
-    start = _offers_appeal_from(application, kind)
+    start = letter_days.offers_appeal_from(application, kind)
     if start is not None:
         last = england_and_wales().add(start, procedure.appeal.within_working_days)
         appeal = (procedure.appeal.body, last)
     offer = ""
     if appeal is not None:
-        (offer,) = _filled(
+        (offer,) = letter_words.filled(
             wording["appeal_offer"], {"appeal_body": appeal[0], "appeal_by": day_text(appeal[1])}
         )
     return Letter(
@@ -429,7 +407,7 @@ def compose(
         dated=dated,
         addressee=addressee(details, on_behalf),
         address=postal_address(details, on_behalf),
-        paragraphs=_paragraphs(application, kind, procedure, details, victim, wording),
+        paragraphs=letter_words.paragraphs(application, kind, procedure, details, victim, wording),
         recommendations=tuple(recommendations),
         appeal=appeal,
         sender=application.lead_agency.name,
@@ -439,134 +417,6 @@ def compose(
         corrected_copy=corrected_copy,
         sender_contact=contact.get(application.lead_agency.code, ""),
     )
-
-
-def _offers_appeal_from(application: TriggerApplication, kind: LetterKind) -> date | None:
-    """The day a letter of ``kind`` counts its appeal from, if it offers one: the outcome
-    letter from its own day, the threshold decision only when "not met", from that
-    decision. A letter says what it said on its day: a "met" letter reprinted after the
-    outcome offers no appeal, the first "not met" letter of a decision made again still
-    offers the appeal that was made. Nothing after a decision made again offers one (the
-    procedure gives one appeal)."""
-    again = handling.decided_again(application)
-    if kind is LetterKind.OUTCOME and not again:
-        return application.outcome_on
-    if kind is LetterKind.THRESHOLD and (
-        again or application.decision is ThresholdDecision.NOT_MET
-    ):
-        return _dated(application, kind)
-    return None
-
-
-def reached(application: TriggerApplication) -> list[tuple[LetterKind, date]]:
-    """The letters the application has reached, each with the day it is dated, in the
-    order of those days (a decision made again after an appeal comes before the outcome
-    of the review that follows it)."""
-    found = [(kind, day) for kind in LetterKind if (day := _dated(application, kind)) is not None]
-    return sorted(found, key=lambda letter: letter[1])
-
-
-def _dated(application: TriggerApplication, kind: LetterKind) -> date | None:
-    decided = application.first_decided_at or application.decided_at
-    if kind is LetterKind.ACKNOWLEDGEMENT:
-        return clock.day_of(application.recorded_at)
-    if kind is LetterKind.THRESHOLD:
-        return clock.day_of(decided) if decided else None
-    if kind is LetterKind.OUTCOME:
-        return application.outcome_on
-    if kind is LetterKind.DECIDED_AGAIN:
-        if handling.decided_again(application) and application.decided_at is not None:
-            return clock.day_of(application.decided_at)
-        return None
-    return application.appeal_decided_on
-
-
-def _paragraphs(
-    application: TriggerApplication,
-    kind: LetterKind,
-    procedure: Procedure,
-    details: dict[str, str | None],
-    victim: str,
-    wording: Mapping[str, TriggerWording],
-) -> tuple[str, ...]:
-    """The letter's paragraphs: its wording, filled from the application."""
-    calendar = england_and_wales()
-    values = {
-        "reference": application.reference,
-        "received": day_text(application.received_on),
-        "for_whom": f" for {victim}" if application.on_behalf is not None else "",
-    }
-    if kind is LetterKind.ACKNOWLEDGEMENT:
-        values["decision_due"] = day_text(deadlines.decision_due(application, procedure, calendar))
-        late_by = deadlines.decision_late_by(application, procedure, calendar)
-        if late_by is None:
-            return _filled(wording["acknowledgement"], values)
-        values["decision_late_by"] = day_text(late_by)
-        return _filled(wording["acknowledgement_late"], values)
-    if kind is LetterKind.THRESHOLD and handling.decided_again(application):
-        # The first decision, "not met", as its letter said it.
-        values["reasons"] = details["first_decision_reasons"] or ""
-        return _filled(wording["threshold_not_met"], values)
-    if kind in (LetterKind.THRESHOLD, LetterKind.DECIDED_AGAIN):
-        again = kind is LetterKind.DECIDED_AGAIN
-        values["reasons"] = details["decision_reasons"] or ""
-        if again:
-            values["appeal_body"] = procedure.appeal.body
-            appeal_on = application.appeal_decided_on
-            values["appeal_decided"] = day_text(appeal_on) if appeal_on else ""
-        if application.decision is ThresholdDecision.NOT_MET:
-            return _filled(
-                wording["decided_again_not_met" if again else "threshold_not_met"], values
-            )
-        meeting = deadlines.review_due(application, procedure, calendar)
-        values["panel_by"] = day_text(meeting)
-        values["outcome_days"] = str(procedure.timescales.outcome)
-        return _filled(wording["decided_again_met" if again else "threshold_met"], values)
-    if kind is LetterKind.OUTCOME:
-        values["findings"] = details.get("outcome_findings") or ""
-        values["next_steps"] = details.get("outcome_next_steps") or ""
-        made = any(not r.on_appeal for r in application.recommendations)
-        return _filled(wording["outcome"], values, made)
-    values |= {"appeal_body": procedure.appeal.body, **appeal_said(application)}
-    values["findings"] = details.get("appeal_findings") or ""
-    if of_not_met(application):
-        # No review to recommend more of: the decision stands, or is made again by a day.
-        sent_back_on = application.appeal_decided_on
-        if application.appeal_decision in handling.SENT_BACK and sent_back_on is not None:
-            again_by = calendar.add(sent_back_on, procedure.timescales.threshold_decision)
-            values["decide_again_by"] = day_text(again_by)
-            return _filled(wording["appeal_decision_not_met_sent_back"], values)
-        return _filled(wording["appeal_decision_not_met_stands"], values)
-    # Its sentence on recommendations says what the letter lists below it, whatever the
-    # decision: an appeal not upheld may still recommend more.
-    made = any(r.on_appeal for r in application.recommendations)
-    return _filled(wording["appeal_decision"], values, made)
-
-
-def _filled(
-    letter: TriggerWording, values: dict[str, str], recommendations: bool = False
-) -> tuple[str, ...]:
-    """The letter's paragraphs with its placeholders filled (the file's check made sure
-    it uses no others)."""
-    sentence = letter.with_recommendations if recommendations else letter.without_recommendations
-    filled = defaultdict(str, values | {"recommendations": sentence})
-    body = values.get("appeal_body", "")
-    filled["appeal_body"] = in_sentence(body)
-    filled[_BODY_FIRST] = body[:1].upper() + body[1:]
-    return tuple(
-        _BODY_STARTS.sub(rf"\1{{{_BODY_FIRST}}}", p).format_map(filled) for p in letter.paragraphs
-    )
-
-
-#: ``{appeal_body}`` where it starts a sentence, and what it is filled with there.
-_BODY_STARTS = re.compile(r"(^|[.!?]\s+)\{appeal_body\}")
-_BODY_FIRST = "appeal_body_first"
-
-
-def in_sentence(name: str) -> str:
-    """A body's name inside a sentence: the procedure file names it as it starts one
-    ("The Office of the … Commissioner"), a letter asks "ask the Office of …"."""
-    return "the " + name[4:] if name.startswith("The ") else name
 
 
 def pending(session: Session, limit: int = 100) -> list[TriggerLetter]:

@@ -17,7 +17,7 @@ from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.models import TriggerApplication, User
-from sharing.trigger import closing, corrections, letters, not_brought, panel, posting
+from sharing.trigger import closing, corrections, letter_days, letters, not_brought, panel, posting
 from sharing.trigger.appeal_words import appeal_said
 from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, counted_or_not, next_clock, review_due
@@ -233,7 +233,9 @@ def _review(
     meet_by, meet_problem = (
         counted_or_not(lambda: review_due(application, procedure)) if to_review else (None, "")
     )
-    appeal_by, appeal_problem = counted_or_not(lambda: letters.appeal_by(application, procedure))
+    appeal_by, appeal_problem = counted_or_not(
+        lambda: letter_days.appeal_by(application, procedure)
+    )
     return Review(
         meet_by=meet_by,
         sitting_id=sitting.id if sitting else None,
@@ -274,7 +276,7 @@ def _review(
         appeal_withdrawn_on=application.appeal_withdrawn_on,
         appeal_in_hand=appeal_in_hand(application),
         to_review=to_review,
-        appeal_offered=letters.appeal_from(application) is not None,
+        appeal_offered=letter_days.appeal_from(application) is not None,
         uncountable=meet_problem or appeal_problem,
     )
 

@@ -29,7 +29,7 @@ from sharing.clock import day_text
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import TriggerApplication, TriggerLetter
-from sharing.trigger import deadlines, handling, letters
+from sharing.trigger import deadlines, handling, letter_days, letters
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import LetterKind
 
@@ -116,7 +116,7 @@ def deliveries(
     found = letters.latest(session, application)
     return [
         delivery(application, found.get(kind), kind, procedure)
-        for kind, _ in letters.reached(application)
+        for kind, _ in letter_days.reached(application)
     ]
 
 
@@ -218,7 +218,7 @@ def _postable(
     handling.refuse_if_erased(application, "its letters can no longer be made or sent")
     handling.refuse_if_closed(application, "no letter is sent for it")
     said = kind.label
-    if kind not in {k for k, _ in letters.reached(application)}:
+    if kind not in {k for k, _ in letter_days.reached(application)}:
         raise InputError(handling.ALREADY_DONE, f'The letter "{said}" is not written yet')
     letter = letters.latest(session, application).get(kind)
     if letter is None or letter.superseded_at is not None:

@@ -36,7 +36,7 @@ from sharing.crypto.shredding import DESTROYED, shred
 from sharing.db import read_for_change
 from sharing.errors import InputError
 from sharing.models import TriggerApplication
-from sharing.trigger import handling, letters, review_recommendations
+from sharing.trigger import handling, letter_days, letters, review_recommendations
 from sharing.trigger.procedure import Procedure
 from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import Role, ThresholdDecision
@@ -74,11 +74,11 @@ def told_on(application: TriggerApplication, procedure: Procedure, today: date) 
         return None
     if application.appeal_received_on is not None:
         return application.appeal_decided_on or application.appeal_withdrawn_on
-    letter_on = letters.appeal_from(application)
+    letter_on = letter_days.appeal_from(application)
     if letter_on is None:
         return None
     try:
-        last = letters.appeal_by(application, procedure)
+        last = letter_days.appeal_by(application, procedure)
     except CalendarExhausted:
         return None
     if last is None or today <= last:
@@ -111,13 +111,13 @@ def not_concluded(application: TriggerApplication, procedure: Procedure, today: 
             "decision. It can be erased once the appeal is decided or the applicant "
             "withdraws it"
         )
-    if letters.appeal_from(application) is None:
+    if letter_days.appeal_from(application) is None:
         return (
             f"{NOT_CONCLUDED}: the applicant has not yet been told the outcome. It can be "
             "erased once they have and the time to appeal has passed"
         )
     try:
-        last = letters.appeal_by(application, procedure)
+        last = letter_days.appeal_by(application, procedure)
     except CalendarExhausted as exhausted:
         return (
             f"{NOT_CONCLUDED}: the last day to appeal cannot be counted (the {exhausted}), "

@@ -24,7 +24,6 @@ from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.models import Agency, TriggerApplication, TriggerRecommendation
 from sharing.trigger import handling, review
-from sharing.trigger.appeal_words import of_not_met
 from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import handled
 from sharing.trigger.procedure import Procedure
@@ -190,12 +189,6 @@ def _refuse_unless_heard(application: TriggerApplication, on_appeal: bool) -> No
             )
         if application.appeal_received_on is None:
             raise InputError("text", "Recommendations on appeal are made while it is heard")
-        if of_not_met(application):
-            raise InputError(
-                "text",
-                "The appeal is against the decision not to review: recommendations on appeal "
-                "are made on an appeal against a review",
-            )
     elif application.outcome_on is not None:
         raise InputError(
             handling.ALREADY_DONE,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.models import TriggerApplication
-from sharing.trigger import applications, input_checks, letters
+from sharing.trigger import applications, input_checks, letter_days
 from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_user
 from tests.hub.test_trigger_letters_posted import _lead
@@ -64,7 +64,7 @@ def test_the_page_of_an_outcome_past_its_time_to_appeal_names_the_body_inside_it
                 TriggerApplication.erased_at.is_(None),
             )
         )
-        if (last := letters.appeal_by(a, procedure)) and last < clock.today()
+        if (last := letter_days.appeal_by(a, procedure)) and last < clock.today()
     ]
     assert concluded, "the demo has an outcome whose time to appeal has passed"
     client = _lead(demo_hub, demo_session)

@@ -8,7 +8,6 @@ reads as before."""
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -16,12 +15,9 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.errors import InputError
 from sharing.models import TriggerApplication
-from sharing.trigger import review_outcome, review_recommendations
-from sharing.trigger.workdays import england_and_wales, working_day_from
-from sharing.vocabulary import Role
-from tests.fixtures.demo import demo_user
+from sharing.trigger import review_outcome
+from sharing.trigger.workdays import england_and_wales
 from tests.hub.test_trigger_appeal_body_in_sentence import not_met
 from tests.hub.test_trigger_letters_posted import _lead
 from tests.sharing.trigger.test_complaints import PROCEDURE
@@ -61,7 +57,8 @@ def test_the_appeal_decision_on_a_not_met_application_speaks_of_the_decision_not
     assert "the review of your application" not in text
     assert "the review was carried out properly" not in text
     assert "the review is to be looked at again" not in text
-    assert "recommendations" not in text  # there was no review to recommend more of
+    assert "further recommendations" not in text  # there was no review to recommend more of
+    assert "They made no recommendations." in text
     if decision == "not_upheld":
         assert "The decision not to review your application stands" in text
         assert "Local Government and Social Care Ombudsman" in text
@@ -102,26 +99,3 @@ def test_the_form_for_the_appeal_decision_on_a_not_met_application_offers_it_of_
     assert "Not upheld: the decision was made properly" in page
     assert "the review is to be looked at again" not in page
     assert "the review was carried out properly" not in page
-
-
-def test_nothing_is_recommended_on_an_appeal_against_a_not_met_decision(
-    demo_hub: Flask, demo_session: Session
-) -> None:
-    lead, application = _not_met_and_appealed(demo_session)
-    police = demo_user(demo_session, "northshire-police", Role.MANAGER)
-
-    with pytest.raises(InputError) as refused:
-        review_recommendations.recommend(
-            demo_session,
-            lead,
-            PROCEDURE,
-            application.id,
-            review_recommendations.RecommendationInput(
-                police.agency_id, working_day_from(clock.today() + timedelta(days=30)), "Patrol"
-            ),
-            on_appeal=True,
-        )
-
-    assert refused.value.field == "text"
-    assert "against the decision not to review" in refused.value.message
-    demo_session.rollback()

@@ -21,7 +21,14 @@ from sharing.audit import acts, trail
 from sharing.audit import subject_access_applications as sar
 from sharing.cases.search import SearchQuery
 from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
-from sharing.trigger import applications, figures, input_checks, letters, retention, review_outcome
+from sharing.trigger import (
+    applications,
+    figures,
+    input_checks,
+    letter_days,
+    retention,
+    review_outcome,
+)
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token, make_app
 from tests.fixtures.cli import hub
@@ -355,7 +362,7 @@ def test_an_application_not_concluded_says_where_it_stands_and_a_withdrawn_appea
     application = _not_met(demo_session, days_ago=0)
     manager = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.MANAGER))
     path = f"/trigger/{application.id}/erase"
-    last = clock.day_text(letters.appeal_by(application, PROCEDURE))
+    last = clock.day_text(letter_days.appeal_by(application, PROCEDURE))
 
     form = html.unescape(manager.get(path).get_data(as_text=True))
 

@@ -42,6 +42,7 @@ from sharing.trigger import (
     applications,
     deadlines,
     input_checks,
+    letter_days,
     letters,
     review,
     review_outcome,
@@ -711,7 +712,7 @@ def test_an_outcome_past_its_time_to_appeal_reads_as_such(demo_hub, demo_session
                 TriggerApplication.erased_at.is_(None),
             )
         )
-        if (last := letters.appeal_by(a, demo_hub.extensions["hub.trigger_procedure"]))
+        if (last := letter_days.appeal_by(a, demo_hub.extensions["hub.trigger_procedure"]))
         and last < clock.today()
     ]
     assert concluded, "the demo has an outcome whose time to appeal has passed"
