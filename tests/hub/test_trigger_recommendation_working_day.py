@@ -52,10 +52,12 @@ def session(hub: Flask) -> Iterator[Session]:
         yield found
 
 
-def _christmas(today: date) -> date:
-    """The next Christmas Day, today's included (within the year a due date may be)."""
-    day = date(today.year, 12, 25)
-    return day if day >= today else date(today.year + 1, 12, 25)
+def _bank_holiday(today: date) -> tuple[date, str]:
+    """The next bank holiday on a weekday after today, and its name (one comes every few
+    months, within the year a due date may be; Christmas Day on a Saturday would be
+    refused as a Saturday)."""
+    holidays = england_and_wales().holidays
+    return min((d, name) for d, name in holidays.items() if d > today and d.weekday() < 5)
 
 
 def _saturday(today: date) -> date:
@@ -83,8 +85,9 @@ def test_a_panels_recommendation_due_on_a_day_nobody_works_is_refused(hub, sessi
     police = demo_user(session, "northshire-police", Role.MANAGER).agency
     today = clock.today()
 
+    holiday, name = _bank_holiday(today)
     for due, message in (
-        (_christmas(today), "The due date is a bank holiday (Christmas Day): enter a working day"),
+        (holiday, f"The due date is a bank holiday ({name}): enter a working day"),
         (_saturday(today), "The due date is a Saturday: enter a working day"),
         (_saturday(today) + timedelta(days=1), "The due date is a Sunday: enter a working day"),
     ):
@@ -113,7 +116,7 @@ def test_a_panels_recommendation_due_on_a_day_nobody_works_is_refused(hub, sessi
         page,
         owner_agency_id=str(police.id),
         text=TEXT,
-        **_day("due_on", working_day_from(_christmas(today))),
+        **_day("due_on", working_day_from(holiday)),
     )
     assert response.status_code == 302, response.get_data(as_text=True)
 
@@ -131,16 +134,17 @@ def test_a_recommendation_on_appeal_due_on_a_bank_holiday_is_refused(hub, sessio
             session, lead, PROCEDURE, application.id, today, "Nothing changed"
         )
         session.commit()
+        holiday, name = _bank_holiday(today)
         with pytest.raises(InputError) as refused:
             review_recommendations.recommend(
                 session,
                 lead,
                 PROCEDURE,
                 application.id,
-                review_recommendations.RecommendationInput(police.id, _christmas(today), TEXT),
+                review_recommendations.RecommendationInput(police.id, holiday, TEXT),
                 on_appeal=True,
             )
     assert (refused.value.field, refused.value.message) == (
         "due_on",
-        "The due date is a bank holiday (Christmas Day): enter a working day",
+        f"The due date is a bank holiday ({name}): enter a working day",
     )
