@@ -462,32 +462,18 @@ def _reviewed(
             )
     if not slot.appealed:
         return
-    appealed = calendar.add(sat_on, 13)
-    decided_appeal = calendar.add(appealed, 8)
-    if decided_appeal >= today:
-        return
-    with clock.pinned(_at(appealed, 10)) as now:
-        review_outcome.record_appeal(
-            session,
-            lead,
-            procedure,
-            application.id,
-            appealed,
-            "The review did not look at the threats on the stairs.",
-            now=now,
-        )
-    with clock.pinned(_at(decided_appeal, 14)) as now:
-        review_outcome.decide_appeal(
-            session,
-            lead,
-            procedure,
-            application.id,
-            "not_upheld",
-            "The panel looked at every complaint, including the threats, and its "
-            "recommendations address them.",
-            decided_appeal,
-            now=now,
-        )
+    _appeal(
+        session,
+        lead,
+        procedure,
+        application,
+        today,
+        calendar.add(sat_on, 13),
+        "The review did not look at the threats on the stairs.",
+        "not_upheld",
+        "The panel looked at every complaint, including the threats, and its "
+        "recommendations address them.",
+    )
 
 
 def _sent_back(
@@ -500,35 +486,46 @@ def _sent_back(
     """The applicant appeals the "not met" decision four working days after it, and the
     appeal body upholds the appeal eight working days later (before today): the threshold
     is to be decided again."""
-    calendar = england_and_wales()
     decided = clock.day_of(application.decided_at or clock.now())
-    appealed = calendar.add(decided, 4)
-    upheld = calendar.add(appealed, 8)
-    if upheld >= today:
+    _appeal(
+        session,
+        lead,
+        procedure,
+        application,
+        today,
+        england_and_wales().add(decided, 4),
+        "I have reported the youths to the police again and again and nobody asked me about it.",
+        "upheld",
+        "The applicant was not asked about the reports they made to the police, which may "
+        "be held under another address: the decision is to be made again once they have "
+        "been.",
+    )
+
+
+def _appeal(
+    session: Session,
+    lead: Actor,
+    procedure: Procedure,
+    application: TriggerApplication,
+    today: date,
+    appealed: date,
+    reasons: str,
+    decision: str,
+    findings: str,
+) -> None:
+    """The applicant's appeal received on ``appealed`` with their ``reasons``, and the
+    appeal body's ``decision`` and ``findings`` eight working days later; neither unless
+    that day is before ``today``."""
+    decided = england_and_wales().add(appealed, 8)
+    if decided >= today:
         return
     with clock.pinned(_at(appealed, 10)) as now:
         review_outcome.record_appeal(
-            session,
-            lead,
-            procedure,
-            application.id,
-            appealed,
-            "I have reported the youths to the police again and again and nobody asked "
-            "me about it.",
-            now=now,
+            session, lead, procedure, application.id, appealed, reasons, now=now
         )
-    with clock.pinned(_at(upheld, 14)) as now:
+    with clock.pinned(_at(decided, 14)) as now:
         review_outcome.decide_appeal(
-            session,
-            lead,
-            procedure,
-            application.id,
-            "upheld",
-            "The applicant was not asked about the reports they made to the police, which "
-            "may be held under another address: the decision is to be made again once "
-            "they have been.",
-            upheld,
-            now=now,
+            session, lead, procedure, application.id, decision, findings, decided, now=now
         )
 
 
