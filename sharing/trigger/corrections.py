@@ -44,7 +44,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, stamps
@@ -54,8 +53,8 @@ from sharing.audit import acts
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
-from sharing.models import AuditEntry, TriggerApplication, User
-from sharing.trigger import corrected_fields, letters
+from sharing.models import TriggerApplication
+from sharing.trigger import letters
 from sharing.trigger.handling import (
     ALREADY_DONE,
     APPLICATION_DETAILS,
@@ -112,15 +111,6 @@ class Correction:
 
     def __bool__(self) -> bool:
         return bool(self.changed or self.removed)
-
-
-@dataclass(frozen=True)
-class Event:
-    """One line of an application's history: when, by whom, and what was done."""
-
-    at: datetime
-    by: str
-    what: str
 
 
 @dataclass(frozen=True)
@@ -423,36 +413,3 @@ def _refuse_unless_live(application: TriggerApplication) -> None:
 
 def _subject(application: TriggerApplication) -> acts.Subject:
     return acts.Subject("trigger_application", application.id)
-
-
-def history(session: Session, application: TriggerApplication) -> tuple[Event, ...]:
-    """The application's recording and each correction of it, oldest first, from its
-    audit entries (which name the fields changed, never their values)."""
-    recorded = (
-        Event(application.recorded_at, application.recorded_by.display_name, "Recorded")
-        if application.recorded_by
-        else Event(application.recorded_at, "The applicant", "Sent on the online form")
-    )
-    entries = session.execute(
-        select(AuditEntry.at, User.display_name, AuditEntry.basis)
-        .outerjoin(User, User.id == AuditEntry.actor_user_id)
-        .where(
-            AuditEntry.object_type == "trigger_application",
-            AuditEntry.object_id == str(application.id),
-            AuditEntry.action == acts.Action.TRIGGER_CORRECT.value,
-            AuditEntry.outcome == acts.Outcome.ALLOWED.value,
-        )
-        .order_by(AuditEntry.seq)
-    )
-    return (recorded, *(Event(at, by or "", _corrected(basis)) for at, by, basis in entries))
-
-
-def _corrected(basis: str | None) -> str:
-    """What a correction's audit entry says it changed and removed, in the page's words."""
-    parts = dict(p.split(" ", 1) for p in (basis or "").split("; ") if " " in p)
-    said = []
-    if "fields" in parts:
-        said.append(corrected_fields.corrected(parts["fields"]))
-    if "removed" in parts:
-        said.append(corrected_fields.removed(parts["removed"]))
-    return "; ".join(said) or "Corrected"

@@ -17,7 +17,7 @@ from sharing.access.decide import Actor
 from sharing.access.reveal import reveal
 from sharing.audit import acts
 from sharing.models import TriggerApplication, User
-from sharing.trigger import closing, corrections, letters, panel, posting
+from sharing.trigger import closing, corrections, history, letters, panel, posting
 from sharing.trigger.applications import advice_for, may_ask, summary
 from sharing.trigger.deadlines import Clock, next_clock
 from sharing.trigger.handling import (
@@ -107,7 +107,7 @@ class ApplicationPage:
     #: The applications recorded as duplicates of this one: (id, reference).
     duplicates: tuple[tuple[int, str], ...] = ()
     #: Its recording and each correction of its details, oldest first.
-    history: tuple[corrections.Event, ...] = ()
+    history: tuple[history.Event, ...] = ()
 
     @property
     def posted_to(self) -> tuple[str, ...]:
@@ -253,7 +253,7 @@ def application_page(
         may_close=closing.live(application),
         may_correct=corrections.correctable_now(application),
         duplicates=_duplicates(session, application),
-        history=corrections.history(session, application),
+        history=history.history(session, application),
     )
 
 
@@ -341,7 +341,7 @@ def _unchecked_page(
         first_decided_by=_name(application.first_decided_by),
         closed=_closed(application),
         duplicates=_duplicates(session, application),
-        history=corrections.history(session, application),
+        history=history.history(session, application),
         letters=letters or [],
         erased_on=erased_on,
         rules_met=rules_met,

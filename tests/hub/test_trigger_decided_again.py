@@ -307,3 +307,31 @@ def test_an_application_to_be_decided_again_may_be_withdrawn_by_the_applicant(
     refused = _decide_again(client, application)
     assert refused.status_code == 400
     assert "withdrawn by the applicant" in html.unescape(refused.get_data(as_text=True))
+
+
+def test_the_history_lists_each_step_with_who_took_it(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    lead, application = _sent_back(demo_session)
+    client = _lead(demo_hub, demo_session)
+    assert _decide_again(client, application).status_code == 302
+
+    page = _page(client, application)
+
+    history = page[page.index('id="history"') :]
+    history = history[: history.index("</ul>")]
+    steps = [
+        "Recorded",
+        "Decided the threshold: Threshold not met",
+        "Recorded the applicant's appeal",
+        "Recorded the appeal body's decision: Upheld: the decision is to be looked at again",
+        "Decided the threshold again after the appeal: Threshold met: the case is reviewed "
+        "by the partnership",
+    ]
+    found = [history.index(f"{lead_name(demo_session)}: {step}<") for step in steps]
+    assert found == sorted(found)  # oldest first
+    assert "One only" not in history  # what was written stays in its section
+
+
+def lead_name(session: Session) -> str:
+    return demo_user(session, "northshire-csp", Role.TRIGGER_LEAD).display_name
