@@ -170,6 +170,10 @@ BY_ACTION: dict[str, Rules] = {
         ),
     ],
     acts.Action.TRIGGER_DECIDE.value: [
+        (
+            re.compile(r"decided again after its appeal"),
+            lambda m, _: "Decided again after the appeal",
+        ),
         (re.compile(r"(\w+)"), _choice(ThresholdDecision)),
         (
             re.compile(r"advice (?P<advice>met|not met): ?(?P<counts>.*)"),

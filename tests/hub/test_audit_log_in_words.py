@@ -327,6 +327,12 @@ def test_a_partners_view_reads_as_the_share_of_the_case_to_their_agency(
             "Threshold not met; the rules advised the threshold was not met",
         ),
         (
+            "trigger.decide",
+            "decided again after its appeal; met; advice not met: ",
+            "Decided again after the appeal; Threshold met: the case is reviewed by the "
+            "partnership; the rules advised the threshold was not met",
+        ),
+        (
             "lock.request",
             "request 12, reason employee_reported",
             "Lock request 12: the reported person is an employee or linked to an employee",
