@@ -29,6 +29,7 @@ from sharing.models import (
     Referral,
     TriggerApplication,
 )
+from sharing.trigger import handling
 from sharing.vocabulary import CaseStatus, ClosureOutcome, ClosureReason, Role
 from tests.browser.conftest import AXE
 from tests.browser.test_timeout_warning import open_the_warning, warning
@@ -555,7 +556,8 @@ def test_community_trigger_pages_have_no_wcag_violations(
     """The Trigger lead opens the applications, records one (first with errors), opens a
     waiting application with its threshold check and decision form (with errors), the
     forms closing it and correcting its details (with errors), a decided one, one before the review panel (a recommendation with errors), a reviewed
-    and appealed one and its outcome letter, the recommendations for the agency, then the
+    and appealed one and its outcome letter, one whose "not met" an appeal sent back (its
+    form to decide again, with errors, and its appeal decision letter), the recommendations for the agency, then the
     published figures (and with a month that is not one), the regulator's measures and
     the partnership's figures with their meeting pack."""
     page, url = axe_page, live_server.url
@@ -569,6 +571,7 @@ def test_community_trigger_pages_have_no_wcag_violations(
         before_panel = next(
             a.id for a in found_applications if a.review_sitting_id and not a.outcome_on
         )
+        sent_back = next(a.id for a in found_applications if handling.to_decide_again(a))
     found: dict[str, list[str]] = {}
     _sign_in(page, url, lead.email)
     if lead.totp_secret:
@@ -599,6 +602,12 @@ def test_community_trigger_pages_have_no_wcag_violations(
     found["correct the details with errors"] = violations(page)
     page.goto(f"{url}/trigger/{ids[False]}")
     found["decided application"] = violations(page)
+    page.goto(f"{url}/trigger/{sent_back}")
+    found["application to decide again"] = violations(page)
+    page.get_by_role("button", name="Record the decision made again").click()
+    found["decide again with errors"] = violations(page)
+    page.goto(f"{url}/trigger/{sent_back}/letters/appeal_decision")
+    found["appeal decision sending not met back"] = violations(page)
     page.goto(f"{url}/trigger/{before_panel}")
     found["application before the panel"] = violations(page)
     page.get_by_role("button", name="Record the recommendation").click()
