@@ -192,6 +192,11 @@ def test_decided_again_as_not_met_concludes_it_and_names_the_ombudsman(
     page = _page(client, application)
     assert "Record the appeal" not in page  # no second appeal
     assert "the letter of this decision offers no other" in page
+    assert (
+        "Concluded: the threshold was decided again after the appeal, and the procedure "
+        "gives no further appeal"
+    ) in page
+    assert "the applicant has been told" not in page  # its letter may be still to post
     assert deadlines.next_clock(application, PROCEDURE, clock.today()) is None
     assert retention.told_on(application, PROCEDURE, clock.today()) == clock.today()
 
@@ -218,6 +223,9 @@ def test_the_review_after_a_decision_made_again_offers_no_further_appeal(
     assert "What the panel found: Found." in outcome
     assert APPEAL_OFFER not in outcome
     assert "Record the appeal" not in page
+    assert "the review that followed the decision made again after the appeal has given its" in (
+        page
+    )
     assert told == application.outcome_on
 
 
