@@ -44,6 +44,10 @@ _WHAT = {
         "the appeal. It is no longer to be done; the review's own recommendations stand."
     ),
     NoticeKind.CASE_GIVEN: "You are now the case officer of case {reference}: a manager gave it to you.",
+    NoticeKind.LOCK_DECIDED: (
+        "A manager decided your request to lock or unlock case {reference}. The case's page "
+        "in the hub says what they decided and, for a refusal, why."
+    ),
     NoticeKind.SITTING_MOVED: (
         "A sitting of {meeting}, a partnership meeting you take part in, has moved: it now "
         "sits{on}{where}. The case conferences on its agenda move with it."

@@ -759,6 +759,7 @@ class NoticeKind(Labelled):
     ACTION_RESTRICTED = "action_restricted", "Your agency's action is now on a restricted case"
     APOLOGIES = "apologies", "Apologies for a case conference"
     APOLOGIES_TAKEN_BACK = "apologies_taken_back", "Apologies for a case conference taken back"
+    LOCK_DECIDED = "lock_decided", "A manager decided your request to lock or unlock a case"
 
 
 class EscalationReason(Labelled):

@@ -68,6 +68,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         shares=page.shares,
         locked=page.locked,
         lock_pending=page.lock_pending,
+        lock_decision=page.lock_decision,
         refused_attempts=page.refused_attempts,
         held_outside=page.held_outside,
         hate=page.hate,

@@ -40,7 +40,10 @@ class DecisionForm(HubForm):
         "Also let in (besides the case officer and you)",
         message="Select only colleagues from those offered",
     )
-    note = TextAreaField("Note", validators=[TextLimit(2000, "the note")])
+    note = TextAreaField(
+        "Why are you refusing? (only to refuse)",
+        validators=[TextLimit(2000, "the reason for refusing")],
+    )
     #: The button pressed: Approve or Refuse (anything else decides nothing).
     decision = StringField(
         "Decision",
@@ -125,6 +128,7 @@ def decide(request_id: int) -> Response | tuple[str, int]:
                 request_id,
                 approve=approve,
                 members=[int(member) for member in form.members.data or []],
+                reason=form.note.data or "",
             )
         except NotAllowed as e:
             form.note.errors = [str(e).capitalize()]  # type: ignore[assignment]

@@ -17,6 +17,7 @@ from sharing.access.decide import LOCKED, Act, Actor, decide
 from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal_one
 from sharing.audit import acts
+from sharing.cases import lock_decisions
 from sharing.crypto.sealing import load_data_keys, seal
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
@@ -128,9 +129,12 @@ def decide_lock(
     *,
     approve: bool,
     members: Sequence[int] = (),
+    reason: str = "",
     now: datetime | None = None,
 ) -> LockRequest:
-    """A manager of the agency, not the requester, approves or refuses. An approved lock
+    """A manager of the agency, not the requester, approves or refuses, a refusal with its
+    ``reason`` (sealed; refused at the note without one). The officer who asked is told
+    (``lock_decisions.tell_requester``). An approved lock
     lets in the case officer, the approving manager and the users they name; notices about
     the case still waiting to go to anyone else are dropped, and the managers of each
     partner agency holding an open action on it are told that it is now on a restricted
@@ -169,6 +173,10 @@ def decide_lock(
             reason=f"refused: request already {request.status.value}",
         )
         raise InputError("decision", "This request has already been decided")
+    if not approve:
+        subject = acts.Subject("lock_request", request_id)
+        with acts.refusing_input(session, acts.Action.LOCK_DECIDE, actor=actor, subject=subject):
+            seal(request, "decision_note", lock_decisions.refusal_reason(reason))
     request.status = LockStatus.APPROVED if approve else LockStatus.REFUSED
     request.decided_by_id = actor.user_id
     request.decided_at = now or clock.now()
@@ -184,6 +192,7 @@ def decide_lock(
     members_now = sorted(
         session.scalars(select(LockMember.user_id).where(LockMember.case_id == request.case_id))
     )
+    lock_decisions.tell_requester(session, request, members_now)
     acts.record(
         session,
         acts.Action.LOCK_DECIDE,

@@ -28,6 +28,7 @@ from sharing.cases import first_contact, officers, timeline
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.cases.documents import DocumentLine, documents
 from sharing.cases.first_contact import FirstContact
+from sharing.cases.lock_decisions import LockDecision, last_decision
 from sharing.cases.locks import HeldOutside, RefusedAttempt, held_outside_lock, refused_attempts
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.officers import OfficerChangeView
@@ -293,6 +294,8 @@ class CasePage:
     locked: bool = False
     #: The lock or unlock request waiting for a manager, if any.
     lock_pending: LockRequest | None = None
+    #: The latest decided lock or unlock request, if any.
+    lock_decision: LockDecision | None = None
     #: On a locked case: requests for it refused because of the lock.
     refused_attempts: list[RefusedAttempt] | None = None
     #: On a locked case: its open actions held by agencies or people outside the lock.
@@ -338,6 +341,7 @@ def case_page(
                     LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
                 )
             ),
+            lock_decision=last_decision(session, authorised),
             refused_attempts=refused_attempts(session, authorised) if case.locked else None,
             held_outside=held_outside_lock(session, authorised) if case.locked else None,
             hate=hate_pathway(session, authorised),
@@ -347,6 +351,8 @@ def case_page(
         sections += ["shares"] if case.erased_at else ["known to others", "shares"]
         if page.hate is not None:
             sections.append("hate pathway")
+        if page.lock_decision is not None:
+            sections.append("lock decision")
         if case.locked:
             sections.append("refused attempts")
     record_view(session, authorised, sections)

@@ -34,9 +34,13 @@ class LockRequest(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The requester's explanation.
     note: Mapped[bytes | None] = personal("narrative")
+    #: The deciding manager's reason for refusing (None for an approval, and for a
+    #: refusal before migration 0091).
+    decision_note: Mapped[bytes | None] = personal("narrative")
 
     case: Mapped[Case] = relationship()
     requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     @property
     def sealed_under(self) -> Case:

@@ -294,7 +294,7 @@ def _every_kind_of_act(app: Flask, session: Session) -> None:
         "No longer needed",
         unlock=True,
     )
-    locks.decide_lock(session, manager, unlock.id, approve=False)
+    locks.decide_lock(session, manager, unlock.id, approve=False, reason="Keep it locked for now")
     session.commit()
     other = _own_case(session, "wealdbrook-ht")
     glass = emergency.break_glass(

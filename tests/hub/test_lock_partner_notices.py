@@ -268,7 +268,7 @@ def test_no_partner_is_told_of_a_refusal_an_unlocking_or_an_action_already_close
     manager = demo_actor(session, "larkmoor-ha", Role.MANAGER)
     # Refused: the case is not locked, so no one is told.
     refused = _ask(session, case)
-    locks.decide_lock(session, manager, refused.id, approve=False)
+    locks.decide_lock(session, manager, refused.id, approve=False, reason="Not an employee matter")
     session.commit()
     # Locked: the police's only action on it was done before, so they are not told.
     locks.decide_lock(session, manager, _ask(session, case).id, approve=True)

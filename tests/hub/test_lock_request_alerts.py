@@ -94,7 +94,9 @@ def test_a_decided_requests_alert_is_no_longer_shown_to_any_manager(
     for client in managers:
         assert f"Lock requested for case {case.reference}" in _alerts(client)
 
-    locks.decide_lock(demo_session, Actor.of(deciding), request.id, approve=approve)
+    locks.decide_lock(
+        demo_session, Actor.of(deciding), request.id, approve=approve, reason="Not needed"
+    )
     demo_session.commit()
 
     for client in managers:
@@ -149,7 +151,9 @@ def test_the_home_page_counts_the_alerts_waiting_by_kind(
     home = client.get("/").get_data(as_text=True)
     assert 'href="/alerts">See your alerts</a>' in home
     assert case.reference not in home  # counted, never named
-    locks.decide_lock(demo_session, Actor.of(manager), request.id, approve=False)
+    locks.decide_lock(
+        demo_session, Actor.of(manager), request.id, approve=False, reason="Not an employee matter"
+    )
     demo_session.commit()
     assert _home_count(client, AlertKind.LOCK_REQUEST) == before
     officer = demo_client(demo_hub, demo_session.get(User, case.officer_id))

@@ -162,7 +162,7 @@ def test_a_lock_approved_and_refused_at_once_records_the_first_decision_only(
         demo_database[0],
         sessions,
         lambda s: locks.decide_lock(s, manager, request.id, approve=True),
-        lambda s: locks.decide_lock(s, manager, request.id, approve=False),
+        lambda s: locks.decide_lock(s, manager, request.id, approve=False, reason="Not needed"),
     )
 
     assert answers == ["done", "This request has already been decided"]
