@@ -6,7 +6,13 @@ from flask import render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from hub.cases.forms import FIRST_CONTACT_OVERDUE, OPEN, REVIEW_DUE, FilterForm
+from hub.cases.forms import (
+    ESCALATION_WAITING,
+    FIRST_CONTACT_OVERDUE,
+    OPEN,
+    REVIEW_DUE,
+    FilterForm,
+)
 from hub.cases.views import _casework_only, _wards, bp, offer_officers
 from hub.database import db
 from hub.guard import forbid
@@ -34,6 +40,7 @@ def case_list() -> tuple[str, int]:
             first_contact_overdue_on=clock.today()
             if form.first_contact.data == FIRST_CONTACT_OVERDUE
             else None,
+            escalation_waiting=form.escalation.data == ESCALATION_WAITING,
             priority=form.priority.data,
             category=form.category.data,
             officer_id=whole_number(form.officer.data),
@@ -54,7 +61,11 @@ def case_list() -> tuple[str, int]:
         form=form,
         page=page,
         args=args,
-        due="first_contact" if filters.first_contact_overdue_on else None,
+        due="first_contact"
+        if filters.first_contact_overdue_on
+        else "escalated"
+        if filters.escalation_waiting
+        else None,
         sought=listing.sought_reference(filters.reference) if filters.reference else None,
         reference_start=f"{current_user.agency.case_prefix}-{clock.today().year}-",
     ), 200 if valid else 400

@@ -108,6 +108,8 @@ OPEN = "open"
 REVIEW_DUE = "due"
 #: The case list's filter for open cases past the day their first contact was due.
 FIRST_CONTACT_OVERDUE = "overdue"
+#: The case list's filter for open cases escalated and waiting for their officer's decision.
+ESCALATION_WAITING = "waiting"
 
 
 class FilterForm(HubForm):
@@ -146,6 +148,11 @@ class FilterForm(HubForm):
         "First contact",
         choices=[("", "Any"), (FIRST_CONTACT_OVERDUE, "First contact overdue")],
         message="Select whether first contact is overdue",
+    )
+    escalation = ChoiceField(
+        "Escalation",
+        choices=[("", "Any"), (ESCALATION_WAITING, "Escalated, waiting for a decision")],
+        message="Select whether the case is escalated",
     )
     reference = StringField(
         "Case reference", validators=[TextLimit(MAX_IMPORTED_REFERENCE, "the case reference")]

@@ -15,7 +15,7 @@ from sharing.access.authorise import own_cases_where
 from sharing.access.decide import CASEWORK_ROLES, Actor
 from sharing.access.scope import WHOLE_AGENCY_ROLES
 from sharing.cases import first_contact
-from sharing.models import Case, Incident, User, Ward
+from sharing.models import Case, Escalation, Incident, User, Ward
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25
@@ -34,6 +34,9 @@ class CaseFilters:
     review_due_by: date | None = None
     #: Open cases whose first contact was due before this day and is not recorded.
     first_contact_overdue_on: date | None = None
+    #: Open cases escalated (risk risen to high, a hate incident) whose officer has not
+    #: recorded what they decided.
+    escalation_waiting: bool = False
     priority: Priority | None = None
     category: CaseCategory | None = None
     officer_id: int | None = None
@@ -74,6 +77,18 @@ class CaseRow:
     review_due_on: date | None
     last_incident_at: datetime | None
     first_contact_due_on: date | None = None
+    #: When the case's longest-waiting escalation without a decision was raised.
+    escalated_at: datetime | None = None
+
+
+#: When a case's longest-waiting escalation without a recorded decision was raised (None:
+#: no escalation waits), for the row's case.
+ESCALATED_AT = (
+    select(func.min(Escalation.raised_at))
+    .where(Escalation.case_id == Case.id, Escalation.considered_at.is_(None))
+    .correlate(Case)
+    .scalar_subquery()
+)
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,8 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int =
         query = query.where(Case.review_due_on <= filters.review_due_by)
     if filters.first_contact_overdue_on is not None:
         query = query.where(first_contact.overdue_where(filters.first_contact_overdue_on))
+    if filters.escalation_waiting:
+        query = query.where(OPEN, ESCALATED_AT.is_not(None))
     if filters.reference:
         query = query.where(
             or_(
@@ -163,6 +180,7 @@ def _rows(
             Case.review_due_on,
             Case.first_contact_due_on,
             last_incident.label("last_incident_at"),
+            ESCALATED_AT.label("escalated_at"),
         )
         .join(page_ids, page_ids.c.id == Case.id)
         .join(User, User.id == Case.officer_id)
@@ -183,6 +201,7 @@ def _rows(
             review_due_on=row.review_due_on,
             last_incident_at=as_utc(row.last_incident_at),
             first_contact_due_on=row.first_contact_due_on,
+            escalated_at=as_utc(row.escalated_at),
         )
         for row in session.execute(ordered)
     ]
@@ -220,6 +239,10 @@ class HomeSummary:
     #: 10), and how many; for a manager, their agency's that they may see.
     first_contact_overdue: list[CaseRow] = field(default_factory=list)
     first_contact_overdue_total: int = 0
+    #: The officer's open cases escalated and waiting for their decision, longest waiting
+    #: first (the first 10), and how many; for a manager, their agency's that they may see.
+    escalated: list[CaseRow] = field(default_factory=list)
+    escalated_total: int = 0
 
 
 def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
@@ -228,6 +251,8 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
     due = mine.where(Case.review_due_on <= today)
     late = mine if not actor.has(Role.MANAGER) else select(Case).where(own_cases_where(actor))
     late = late.where(first_contact.overdue_where(today))
+    agency_open = select(Case).where(own_cases_where(actor), OPEN)
+    escalated = (agency_open if actor.has(Role.MANAGER) else mine).where(ESCALATED_AT.is_not(None))
     scope_query = select(Case).where(own_cases_where(actor), OPEN)
     scope = "your agency's open cases"
     if not actor.has(Role.MANAGER):
@@ -266,6 +291,9 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
         first_contact_overdue_total=session.scalar(
             select(func.count()).select_from(late.subquery())
         )
+        or 0,
+        escalated=_rows(session, escalated, 1, size=10, order=(ESCALATED_AT, Case.id)),
+        escalated_total=session.scalar(select(func.count()).select_from(escalated.subquery()))
         or 0,
     )
 
