@@ -243,6 +243,9 @@ class HomeSummary:
     #: first (the first 10), and how many; for a manager, their agency's that they may see.
     escalated: list[CaseRow] = field(default_factory=list)
     escalated_total: int = 0
+    #: For a manager: how many of their agency's open cases they may see are past their
+    #: review day (as ``sharing.cases.reviews.overdue_reviews`` lists them).
+    agency_reviews_overdue: int = 0
 
 
 def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
@@ -293,8 +296,15 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
         )
         or 0,
         escalated=_rows(session, escalated, 1, size=10, order=(ESCALATED_AT, Case.id)),
-        escalated_total=session.scalar(select(func.count()).select_from(escalated.subquery()))
-        or 0,
+        escalated_total=session.scalar(select(func.count()).select_from(escalated.subquery())) or 0,
+        agency_reviews_overdue=session.scalar(
+            select(func.count()).select_from(
+                agency_open.where(Case.review_due_on < today).subquery()
+            )
+        )
+        or 0
+        if actor.has(Role.MANAGER)
+        else 0,
     )
 
 

@@ -95,3 +95,20 @@ def test_a_case_officer_sees_only_their_own_escalated_cases(
     assert f"Your cases escalated, waiting for a decision: {len(theirs)}" in html
     listed = {int(i) for i in re.findall(r'href="/cases/(\d+)#risk"', _section(html))}
     assert listed == {c.id for c in theirs}
+
+
+def test_a_managers_home_page_counts_their_agencys_overdue_case_reviews(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """The link to the overdue reviews by officer says how many there are, as the page it
+    opens counts them; before, it named none while "Your cases due for review" said none."""
+    manager = demo_user(demo_session, AGENCY, Role.MANAGER)
+    client = demo_client(demo_hub, manager)
+    listed = client.get("/cases/reviews-due").get_data(as_text=True)
+    total = int(re.search(r"(\d+) overdue, longest overdue first", listed)[1])
+    assert total > 0, "the demo's agency has overdue reviews"
+
+    html = unescape(client.get("/").get_data(as_text=True))
+
+    assert f"Your agency's overdue case reviews: {total}" in html
+    assert '<a class="govuk-link" href="/cases/reviews-due">See them by officer</a>' in html
