@@ -15,8 +15,9 @@ from sharing.access.authorise import own_cases_where
 from sharing.access.decide import CASEWORK_ROLES, Actor
 from sharing.access.scope import WHOLE_AGENCY_ROLES
 from sharing.cases import first_contact
-from sharing.models import Case, Escalation, Incident, User, Ward
-from sharing.vocabulary import CaseCategory, CaseStatus, Priority, Role
+from sharing.cases.agency_actions import owned_where
+from sharing.models import Action, Case, Escalation, Incident, User, Ward
+from sharing.vocabulary import ActionStatus, CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25
 #: An open case: active or inactive, not closed.
@@ -246,6 +247,9 @@ class HomeSummary:
     #: For a manager: how many of their agency's open cases they may see are past their
     #: review day (as ``sharing.cases.reviews.overdue_reviews`` lists them).
     agency_reviews_overdue: int = 0
+    #: How many open actions the agency owns are past their due day, of those its actions
+    #: list shows the actor (``agency_actions.owned_where``), overdue first.
+    actions_overdue: int = 0
 
 
 def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
@@ -305,6 +309,12 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
         or 0
         if actor.has(Role.MANAGER)
         else 0,
+        actions_overdue=session.scalar(
+            select(func.count(Action.id))
+            .join(Case, Case.id == Action.case_id)
+            .where(*owned_where(actor), Action.status == ActionStatus.OPEN, Action.due_on < today)
+        )
+        or 0,
     )
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.models import Case, Escalation, User
-from sharing.vocabulary import CaseStatus, Role
+from sharing.models import Action, Case, Escalation, User
+from sharing.vocabulary import ActionStatus, CaseStatus, Role
 from tests.fixtures.demo import demo_client, demo_user
 
 AGENCY = "northshire-homes"
@@ -112,3 +112,37 @@ def test_a_managers_home_page_counts_their_agencys_overdue_case_reviews(
 
     assert f"Your agency's overdue case reviews: {total}" in html
     assert '<a class="govuk-link" href="/cases/reviews-due">See them by officer</a>' in html
+
+
+def _overdue_actions(session: Session, agency_id: int) -> list[Action]:
+    return list(
+        session.scalars(
+            select(Action)
+            .join(Case, Case.id == Action.case_id)
+            .where(
+                Action.owner_agency_id == agency_id,
+                Action.status == ActionStatus.OPEN,
+                Action.due_on < clock.today(),
+                Case.erased_at.is_(None),
+                Case.locked.is_(False),
+            )
+        )
+    )
+
+
+def test_the_home_page_counts_the_agencys_actions_overdue_until_they_are_done(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    manager = demo_user(demo_session, AGENCY, Role.MANAGER)
+    overdue = _overdue_actions(demo_session, manager.agency_id)
+    assert overdue, "the demo's agency has an action overdue"
+    client = demo_client(demo_hub, manager)
+
+    html = unescape(client.get("/").get_data(as_text=True))
+
+    assert f"Your agency's actions overdue: {len(overdue)}" in html
+    assert '<a class="govuk-link" href="/actions">See your agency\'s actions</a>' in html
+    for action in overdue:
+        action.status = ActionStatus.DONE
+    demo_session.commit()
+    assert "actions overdue" not in unescape(client.get("/").get_data(as_text=True))
