@@ -21,7 +21,7 @@ def officer(case_id: int) -> Response | tuple[str, int]:
     the previous officer's open actions on it if they choose."""
     authorised, case = case_to_work_on(case_id, Act.CHANGE_OFFICER, "case officer form")
     form = OfficerForm()
-    offer_officers(form.officer_id)
+    offer_officers(form.officer_id, caseloads=True)
     actions = officers.open_actions_of_officer(db(), authorised)
     if request.method == "GET":
         form.with_actions.data = True
@@ -29,7 +29,7 @@ def officer(case_id: int) -> Response | tuple[str, int]:
 
     def as_now() -> tuple[OfficerForm, str]:
         now = OfficerForm(formdata=None)
-        offer_officers(now.officer_id)
+        offer_officers(now.officer_id, caseloads=True)
         now.officer_id.data = str(authorised.case.officer_id)
         now.with_actions.data = form.with_actions.data
         return now, officers.stamp(db(), authorised)

@@ -55,17 +55,24 @@ def offer_officers(
     *,
     left: bool = False,
     seen_only: bool = False,
+    caseloads: bool = False,
 ) -> None:
     """Offer the agency's officers in ``field``, after ``first``: under their teams when
     the agency has more than one, the user's own team first (a case officer works on their
     own team's cases only), then the other teams by name, then officers of no team. With
     ``left``, also those who have left with open cases still theirs, marked "(left)"; with
-    ``seen_only``, only the user and officers of cases the user may see."""
+    ``seen_only``, only the user and officers of cases the user may see; with
+    ``caseloads``, each with how many open cases they hold ("(12 open cases)")."""
     teams: dict[str | None, ChoiceGroup] = {}
     officers = listing.officers(db(), current_user.actor, left_with_cases=left, seen_only=seen_only)
+    held = listing.open_cases_by_officer(db(), current_user.actor) if caseloads else {}
     for user in officers:
         group = teams.setdefault(user.team, ChoiceGroup(user.team or "No team"))
-        group.choices.append((str(user.id), user.display_name + ("" if user.active else " (left)")))
+        words = user.display_name + ("" if user.active else " (left)")
+        if caseloads:
+            count = held.get(user.id, 0)
+            words += f" ({count} open {'case' if count == 1 else 'cases'})"
+        group.choices.append((str(user.id), words))
     own = current_user.actor.team
     groups = [
         teams[team]

@@ -318,6 +318,18 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
     )
 
 
+def open_cases_by_officer(session: Session, actor: Actor) -> dict[int, int]:
+    """How many open cases each officer holds, of those the actor may see (as the case
+    list filtered by the officer counts them): who has room for a case given to them."""
+    return dict(
+        session.execute(
+            select(Case.officer_id, func.count(Case.id))
+            .where(own_cases_where(actor), OPEN)
+            .group_by(Case.officer_id)
+        ).all()
+    )
+
+
 def officers(
     session: Session, actor: Actor, *, left_with_cases: bool = False, seen_only: bool = False
 ) -> list[User]:
