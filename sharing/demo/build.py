@@ -52,7 +52,7 @@ from sharing.demo.plan import ActionPlan, CasePlan, IncidentPlan, PartyPlan, rep
 from sharing.demo.planner import Planner
 from sharing.demo.referrals import follow_hate_pathway, refer_to_safeguarding
 from sharing.demo.reviews import review_cases
-from sharing.demo.risk import assess_cases
+from sharing.demo.risk import alert_shared_escalations, assess_cases
 from sharing.demo.timeline import start_of
 from sharing.demo.trigger import receive_applications
 from sharing.files.stores import FileStore
@@ -138,6 +138,7 @@ def build_demo(
     risk = assess_cases(session, start_of(today), seed)
     sign_protocols(session, start_of(today))
     shared = share_cases(session, start_of(today))
+    alert_shared_escalations(session)
     hold_conferences(session, today)
     referred = refer_to_safeguarding(session, today)
     follow_hate_pathway(session, today)

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.models import Case, Escalation, User
+from sharing.models import Case, Escalation, Share, User
 from sharing.risk.assessments import (
     AssessmentInput,
     change_triage,
     record_assessment,
     record_consideration,
 )
+from sharing.risk.escalation import alert_partners
 from sharing.risk.matrix import Matrix, shipped
 from sharing.vocabulary import (
     AgencyType,
@@ -357,3 +358,33 @@ def _consider_older_escalations(session: Session, rng: random.Random, clock: dat
             rng.choice(CONSIDERED_NOTES),
             now=escalation.raised_at + timedelta(days=rng.randint(1, 5)),
         )
+
+
+def alert_shared_escalations(session: Session) -> int:
+    """The escalations still waiting for their officer's decision alert the partners that
+    held a share of the case when they were raised, as they would have: the demo assesses
+    risk before it shares cases. Once for escalations raised together. How many alerts."""
+    made = 0
+    raised: set[tuple[int, datetime]] = set()
+    waiting = session.scalars(
+        select(Escalation).where(Escalation.considered_at.is_(None)).order_by(Escalation.id)
+    ).all()
+    for escalation in waiting:
+        case = session.get(Case, escalation.case_id)
+        if case is None or case.status is CaseStatus.CLOSED:
+            continue
+        if (case.id, escalation.raised_at) in raised:
+            continue
+        raised.add((case.id, escalation.raised_at))
+        holding = set(
+            session.scalars(
+                select(Share.agency_id).where(
+                    Share.case_id == case.id,
+                    Share.revoked_at.is_(None),
+                    Share.created_at < escalation.raised_at,
+                )
+            )
+        )
+        if holding:
+            made += alert_partners(session, case, escalation.raised_at, only=holding)
+    return made

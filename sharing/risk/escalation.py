@@ -49,9 +49,22 @@ def escalate(
         incident_id=incident_id,
     )
     session.add(escalation)
+    alert_partners(session, case, now)
+    return escalation
+
+
+def alert_partners(
+    session: Session, case: Case, now: datetime, *, only: set[int] | None = None
+) -> int:
+    """Alert every partner with a live share of the case (of ``only`` these agencies, if
+    given) that it was escalated at ``now``; how many alerts."""
     owner = session.get(Agency, case.agency_id)
+    made = 0
     for agency_id, roles in partners_to_alert(session, case, now).items():
+        if only is not None and agency_id not in only:
+            continue
         for role in sorted(roles):
+            made += 1
             session.add(
                 Alert(
                     agency_id=agency_id,
@@ -68,7 +81,7 @@ def escalate(
                 )
             )
     session.flush()
-    return escalation
+    return made
 
 
 def partners_to_alert(session: Session, case: Case, now: datetime) -> dict[int, set[Role]]:

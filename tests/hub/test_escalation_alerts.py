@@ -30,7 +30,8 @@ PURPOSE = "asb_case_management"
 
 def _cases_shared_with_police(session) -> list[Case]:
     """Open, unlocked cases with a victim shared with the police for ASB case management
-    and with no other agency for anything, with no lock asked for, each once."""
+    and with no other agency for anything, with no lock asked for and no escalation alert
+    yet (the demo alerts the partners of its own escalations), each once."""
     found: list[Case] = []
     for share in session.scalars(
         select(Share)
@@ -50,9 +51,15 @@ def _cases_shared_with_police(session) -> list[Case]:
                 LockRequest.case_id == case.id, LockRequest.status == LockStatus.REQUESTED
             )
         )  # a case whose lock is asked for already cannot be asked for again
+        alerted = session.scalar(
+            select(Alert.id).where(
+                Alert.case_id == case.id, Alert.kind == AlertKind.RISK_ESCALATION
+            )
+        )
         if (
             case not in found
             and asked is None
+            and alerted is None
             and any(p.role is PartyRole.VICTIM for p in case.parties)
         ):
             found.append(case)
