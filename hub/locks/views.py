@@ -17,7 +17,7 @@ from hub.sent_once import accepted_once
 from sharing import directory
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import locks
+from sharing.cases import listing, locks
 from sharing.errors import InputError, NotAllowed
 from sharing.vocabulary import LockReason
 
@@ -117,7 +117,7 @@ def decide(request_id: int) -> Response | tuple[str, int]:
     form.members.choices = [
         (str(u.id), u.display_name)
         for u in directory.colleagues(db(), current_user.actor)
-        if u.id not in (current_user.id, item.case.officer_id)
+        if u.id not in (current_user.id, item.case.officer_id) and listing.may_own_cases(u)
     ]
     if form.validate_on_submit():
         approve = form.decision.data == "approve"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from sharing import case_notices, clock
 from sharing.access.authorise import AuthorisedCase, authorise, own_cases_where
-from sharing.access.decide import LOCKED, Act, Actor, decide
+from sharing.access.decide import CASEWORK_ROLES, LOCKED, Act, Actor, decide
 from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal_one
 from sharing.audit import acts
@@ -220,6 +220,9 @@ def _apply(
         user = session.get(User, user_id)
         if user is None or user.agency_id != case.agency_id:
             raise InputError("members", "Name only people of your own agency")
+        if user_id in members and user.roles.isdisjoint(CASEWORK_ROLES):
+            # Only they would otherwise see the case: a lock lets no one else read it.
+            raise InputError("members", "Name only case officers and managers of your agency")
         session.add(LockMember(case_id=case.id, user_id=user_id, named_by_id=actor.user_id))
     case_notices.drop_outside_lock(session, case.reference, named)
 

@@ -128,3 +128,27 @@ def test_an_approved_lock_says_who_approved_it_and_who_may_see_the_case(
         f"Who may see it: {case.officer.display_name} (case officer), "
         f"{deciding.display_name} (approved the lock)"
     ) in page
+
+
+def test_only_colleagues_who_work_cases_are_offered_to_let_in(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """A lock lets in those who would otherwise see the case: the agency's case officers
+    and managers. Its data protection officer, who reads no case, was offered too, as if
+    ticking them let them read it."""
+    _, request = _asked(demo_session)
+    manager = demo_client(demo_hub, demo_user(demo_session, AGENCY, Role.MANAGER))
+    dpo = demo_user(demo_session, AGENCY, Role.DPO)
+    path = f"/locks/{request.id}"
+    page = manager.get(path).get_data(as_text=True)
+    assert 'name="members"' in page
+    assert f'value="{dpo.id}"' not in page
+
+    refused = manager.post(
+        path,
+        data={"csrf_token": csrf_token(manager, path), "decision": "approve", "members": dpo.id},
+    )
+    assert refused.status_code == 400
+    assert "Select only colleagues from those offered" in refused.get_data(as_text=True)
+    demo_session.expire_all()
+    assert demo_session.get(LockRequest, request.id).status is LockStatus.REQUESTED
