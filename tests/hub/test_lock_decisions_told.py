@@ -97,7 +97,7 @@ def test_the_officer_reads_a_refusal_and_why_on_the_case_and_is_told_by_e_mail(
     page = officer.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f'id="lock-decision-{request.id}"' in page
     assert f"to lock this case: refused by {deciding.display_name}" in page
-    assert WHY in page
+    assert f"Why: {WHY}</p>" in page
     told = demo_session.scalars(
         select(Notice).where(
             Notice.kind == NoticeKind.LOCK_DECIDED, Notice.reference == case.reference
