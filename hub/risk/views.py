@@ -96,7 +96,8 @@ def assess(case_id: int) -> Response | tuple[str, int]:
         return _step(case, matrix, people, draft, "check", [(e.field, e.message)]), 400
     message = f"Risk assessment saved: {saved.band.label.lower()} risk (score {saved.score})."
     if saved.band is RiskBand.HIGH:
-        message += f" Consider {escalation.to_consider(record)}."
+        held = escalation.police_hold_it(db(), record)
+        message += f" Consider {escalation.to_consider(record, shared_with_police=held)}."
     flash(message, "success")
     return redirect(url_for("cases.show", case_id=case.id, _anchor="risk"))
 
@@ -244,12 +245,14 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
     elif request.method == "POST":
         refuse_input(acts.Action.ESCALATION_DECIDE, case.id, form)
     status = 400 if request.method == "POST" else 200
+    held = escalation.police_hold_it(db(), authorised.case)
     return render_template(
         "risk/consider.html",
         title=f"Escalation on {case.reference}",
         form=form,
         case=case,
-        steps=escalation.steps_to_consider(case),
+        steps=escalation.steps_to_consider(case, shared_with_police=held),
+        shared_with_police=held,
     ), status
 
 

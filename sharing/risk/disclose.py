@@ -28,7 +28,7 @@ from sharing.access.reveal import load_data_keys, reveal, reveal_one
 from sharing.cases import people_shown
 from sharing.formats import other_names
 from sharing.models import Case, CaseParty, Escalation, Person, RiskAssessment, TriageChange
-from sharing.risk.escalation import to_consider
+from sharing.risk.escalation import police_hold_it, to_consider
 from sharing.risk.matrix import Matrices
 from sharing.vocabulary import Priority, RiskBand
 
@@ -278,7 +278,9 @@ def case_risk(session: Session, authorised: AuthorisedCase, matrices: Matrices) 
         risk_review_due_on=case.risk_review_due_on,
         triage_changes=triage_changes(session, case, decision),
         escalations=escalations(session, case, decision) if decision.own_agency else (),
-        to_consider=to_consider(case),
+        to_consider=to_consider(
+            case, shared_with_police=decision.own_agency and police_hold_it(session, case)
+        ),
     )
 
 

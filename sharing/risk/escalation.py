@@ -114,20 +114,40 @@ def partners_to_alert(session: Session, case: Case, now: datetime) -> dict[int, 
     return found
 
 
-def steps_to_consider(case: Case) -> tuple[str, ...]:
+def police_hold_it(session: Session, case: Case) -> bool:
+    """Whether a police agency holds a live share of the case (for any purpose), so that
+    an escalation need not ask for it to be shared with them."""
+    shared = session.scalar(
+        select(Share.id)
+        .join(Agency, Agency.id == Share.agency_id)
+        .where(
+            Share.case_id == case.id,
+            Agency.type == AgencyType.POLICE,
+            Share.revoked_at.is_(None),
+            Share.until >= clock.today(),
+        )
+        .limit(1)
+    )
+    return shared is not None
+
+
+def steps_to_consider(case: Case, *, shared_with_police: bool = False) -> tuple[str, ...]:
     """What an escalation asks the case's officer to consider: a case conference, a
-    safeguarding referral and, unless the case is the police's own, sharing it with them."""
+    safeguarding referral and, unless the case is the police's own or ``shared_with_police``
+    already, sharing it with them."""
     steps = ("a case conference", "a safeguarding referral")
-    if case.agency.type is AgencyType.POLICE:
+    if case.agency.type is AgencyType.POLICE or shared_with_police:
         return steps
     return (*steps, "sharing with the police")
 
 
-def to_consider(case: Case) -> str:
+def to_consider(case: Case, *, shared_with_police: bool = False) -> str:
     """``steps_to_consider`` in a sentence: "a case conference, a safeguarding referral
-    and sharing with the police"."""
-    *first, last = steps_to_consider(case)
-    return f"{', '.join(first)} and {last}"
+    and sharing with the police"; "… (the case is already shared with the police)" when
+    it is."""
+    *first, last = steps_to_consider(case, shared_with_police=shared_with_police)
+    already = " (the case is already shared with the police)" if shared_with_police else ""
+    return f"{', '.join(first)} and {last}{already}"
 
 
 def open_escalations(session: Session, case_id: int) -> list[Escalation]:

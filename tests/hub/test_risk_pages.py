@@ -164,8 +164,9 @@ def test_officer_assesses_a_victim_page_by_page_and_a_police_officer_sees_the_ba
 
     shown = officer.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "High risk" in shown
-    assert (
-        "Consider a case conference, a safeguarding referral and sharing with the police" in shown
+    assert (  # shared with the police already: not asked to share it with them
+        "Consider a case conference and a safeguarding referral "
+        "(the case is already shared with the police)" in shown
     )
     assert "Panic alarm" in shown
     assert re.search(r"</strong>\s*score \d+, ", shown)
