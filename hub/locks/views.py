@@ -103,16 +103,13 @@ def pending() -> str:
 
 @bp.route("/locks/<int:request_id>", methods=["GET", "POST"])
 def decide(request_id: int) -> Response | tuple[str, int]:
-    item = next(
-        (
-            p.request
-            for p in locks.pending_requests(db(), current_user.actor)
-            if p.request.id == request_id
-        ),
+    pending = next(
+        (p for p in locks.pending_requests(db(), current_user.actor) if p.request.id == request_id),
         None,
     )
-    if item is None:
+    if pending is None:
         abort(404)
+    item = pending.request
     form = DecisionForm()
     form.members.choices = [
         (str(u.id), u.display_name)
@@ -154,4 +151,5 @@ def decide(request_id: int) -> Response | tuple[str, int]:
         title=f"Decide the request for case {item.case.reference}",
         form=form,
         item=item,
+        explanation=pending.note,
     ), status

@@ -152,3 +152,14 @@ def test_only_colleagues_who_work_cases_are_offered_to_let_in(
     assert "Select only colleagues from those offered" in refused.get_data(as_text=True)
     demo_session.expire_all()
     assert demo_session.get(LockRequest, request.id).status is LockStatus.REQUESTED
+
+
+def test_the_decision_page_gives_the_officers_explanation(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """The manager decides with the officer's explanation before them, as the list of
+    requests gives it; the decision page gave only the reason chosen."""
+    _, request = _asked(demo_session)
+    manager = demo_client(demo_hub, demo_user(demo_session, AGENCY, Role.MANAGER))
+    page = manager.get(f"/locks/{request.id}").get_data(as_text=True)
+    assert "Their explanation: The reported person works for us in the repairs team" in page
