@@ -44,6 +44,10 @@ _WHAT = {
         "the appeal. It is no longer to be done; the review's own recommendations stand."
     ),
     NoticeKind.CASE_GIVEN: "You are now the case officer of case {reference}: a manager gave it to you.",
+    NoticeKind.LOCK_REQUESTED: (
+        "An officer asks for case {reference} to be locked or unlocked, for a manager to "
+        "decide. The request and its explanation are in the hub's lock requests."
+    ),
     NoticeKind.LOCK_DECIDED: (
         "A manager decided your request to lock or unlock case {reference}. The case's page "
         "in the hub says what they decided and, for a refusal, why."

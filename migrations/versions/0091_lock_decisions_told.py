@@ -1,8 +1,9 @@
-"""A lock request's decision told to the officer who asked: the deciding manager's reason
-for a refusal (sealed), and the notice by e-mail of the decision (``lock_decided``).
+"""A lock request told by e-mail to the managers who may decide it (``lock_requested``),
+and its decision to the officer who asked (``lock_decided``), with the deciding manager's
+reason for a refusal (sealed).
 
 The notices' kinds' check is changed by ``sharing.choice_checks``; a downgrade first
-drops the notices of the new kind.
+drops the notices of the new kinds.
 
 Revision ID: 0091
 Revises: 0089
@@ -44,12 +45,12 @@ _NOTICES = (
     "apologies",
     "apologies_taken_back",
 )
-_NEW = "lock_decided"
+_NEW = ("lock_decided", "lock_requested")
 _KIND = [ChoiceColumn("notices", "kind", nullable=False)]
 
 
 def upgrade() -> None:
-    change_choices(op, "notice_kind", _KIND, _NOTICES, (*_NOTICES, _NEW))
+    change_choices(op, "notice_kind", _KIND, _NOTICES, (*_NOTICES, *_NEW))
     if op.get_bind().dialect.name == "sqlite":
         # In place: a batch copy would drop a table that others refer to.
         op.execute("ALTER TABLE lock_requests ADD COLUMN decision_note BLOB")
@@ -58,8 +59,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.get_bind().execute(sa.text("DELETE FROM notices WHERE kind = 'lock_decided'"))
-    change_choices(op, "notice_kind", _KIND, (*_NOTICES, _NEW), _NOTICES)
+    op.get_bind().execute(
+        sa.text("DELETE FROM notices WHERE kind IN ('lock_decided', 'lock_requested')")
+    )
+    change_choices(op, "notice_kind", _KIND, (*_NOTICES, *_NEW), _NOTICES)
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ALTER TABLE lock_requests DROP COLUMN decision_note")
         return

@@ -11,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from sharing import notices
-from sharing.access.authorise import AuthorisedCase
+from sharing.access.authorise import AuthorisedCase, decision_on
+from sharing.access.decide import Act, Actor
 from sharing.access.reveal import reveal_one
 from sharing.errors import InputError
 from sharing.formats import tidied
-from sharing.models import LockMember, LockRequest, User
+from sharing.models import LockMember, LockRequest, Notice, User
 from sharing.vocabulary import LockStatus, NoticeKind
 
 #: A refusal without a reason, at the decision form's note.
@@ -30,6 +31,28 @@ def refusal_reason(reason: str) -> str:
     return reason
 
 
+def tell_managers(session: Session, request: LockRequest) -> None:
+    """Tell the agency's managers who may decide the request (an unlock request only
+    those on the lock; never the officer who asked) that it waits for them, linking to
+    it among the lock requests."""
+    case = request.case
+    deciding = []
+    for manager in notices.managers(session, case.agency_id):
+        if manager.id == request.requested_by_id:
+            continue
+        decision = decision_on(session, Actor.of(manager), case.id, Act.DECIDE_LOCK)
+        if decision is not None and decision.allowed:
+            deciding.append(manager)
+    notices.queue(
+        session,
+        NoticeKind.LOCK_REQUESTED,
+        deciding,
+        reference=case.reference,
+        path=f"/locks#request-{request.id}",
+        now=request.requested_at,
+    )
+
+
 def anchor(request: LockRequest) -> str:
     """The decision's place on the case page, which its notice links to."""
     return f"lock-decision-{request.id}"
@@ -38,8 +61,14 @@ def anchor(request: LockRequest) -> str:
 def tell_requester(session: Session, request: LockRequest, members: list[int]) -> None:
     """Tell the officer who asked that their request was decided, linking to the decision
     on the case page; not when the case is now locked to people they are not among (for
-    them it no longer exists), nor once they have left."""
+    them it no longer exists), nor once they have left. The managers' notices of the
+    request still waiting to be sent are dropped: it no longer waits for them."""
     case = request.case
+    notices.drop_waiting(
+        session,
+        Notice.kind == NoticeKind.LOCK_REQUESTED,
+        Notice.path == f"/locks#request-{request.id}",
+    )
     if case.locked and request.requested_by_id not in members:
         return
     notices.queue(

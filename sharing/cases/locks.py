@@ -88,6 +88,7 @@ def request_lock(
         )
     )
     session.flush()
+    lock_decisions.tell_managers(session, request)
     acts.record(
         session,
         acts.Action.UNLOCK_REQUEST if unlock else acts.Action.LOCK_REQUEST,

@@ -163,3 +163,27 @@ def test_the_decision_page_gives_the_officers_explanation(
     manager = demo_client(demo_hub, demo_user(demo_session, AGENCY, Role.MANAGER))
     page = manager.get(f"/locks/{request.id}").get_data(as_text=True)
     assert "Their explanation: The reported person works for us in the repairs team" in page
+
+
+def test_the_managers_who_may_decide_a_request_are_told_by_e_mail(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """A request waits for a manager who may not sign in for days: each manager who may
+    decide it is e-mailed (the case's reference and a link to the requests, nothing
+    else), never the officer who asked. Before, only the hub's Alerts said so."""
+    case, request = _asked(demo_session)
+    told = demo_session.scalars(
+        select(Notice).where(
+            Notice.kind == NoticeKind.LOCK_REQUESTED, Notice.reference == case.reference
+        )
+    ).all()
+    managers = {
+        u.id
+        for u in demo_session.scalars(select(User).where(User.agency_id == case.agency_id))
+        if Role.MANAGER in u.roles and u.active and u.id != request.requested_by_id
+    }
+    assert managers
+    assert {n.user_id for n in told} == managers
+    assert {n.path for n in told} == {f"/locks#request-{request.id}"}
+    manager = demo_client(demo_hub, demo_user(demo_session, AGENCY, Role.MANAGER))
+    assert f'id="request-{request.id}"' in manager.get("/locks").get_data(as_text=True)
