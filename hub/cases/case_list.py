@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -9,6 +11,8 @@ from werkzeug.wrappers import Response
 from hub.cases.forms import (
     ESCALATION_WAITING,
     FIRST_CONTACT_OVERDUE,
+    NO_ACTION,
+    NO_ACTION_DAYS,
     OPEN,
     REVIEW_DUE,
     FilterForm,
@@ -41,6 +45,9 @@ def case_list() -> tuple[str, int]:
             if form.first_contact.data == FIRST_CONTACT_OVERDUE
             else None,
             escalation_waiting=form.escalation.data == ESCALATION_WAITING,
+            no_action_since=clock.now() - timedelta(days=NO_ACTION_DAYS)
+            if form.action.data == NO_ACTION
+            else None,
             priority=form.priority.data,
             category=form.category.data,
             officer_id=whole_number(form.officer.data),

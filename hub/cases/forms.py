@@ -110,6 +110,10 @@ REVIEW_DUE = "due"
 FIRST_CONTACT_OVERDUE = "overdue"
 #: The case list's filter for open cases escalated and waiting for their officer's decision.
 ESCALATION_WAITING = "waiting"
+#: The case list's filter for open cases with no action open and none done lately.
+NO_ACTION = "none"
+#: How many days "no action" looks back.
+NO_ACTION_DAYS = 30
 
 
 class FilterForm(HubForm):
@@ -153,6 +157,11 @@ class FilterForm(HubForm):
         "Escalation",
         choices=[("", "Any"), (ESCALATION_WAITING, "Escalated, waiting for a decision")],
         message="Select whether the case is escalated",
+    )
+    action = ChoiceField(
+        "Actions",
+        choices=[("", "Any"), (NO_ACTION, f"No action open, none done in {NO_ACTION_DAYS} days")],
+        message="Select whether the case has actions",
     )
     reference = StringField(
         "Case reference", validators=[TextLimit(MAX_IMPORTED_REFERENCE, "the case reference")]

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharing.access.authorise import own_cases_where
@@ -38,6 +38,9 @@ class CaseFilters:
     #: Open cases escalated (risk risen to high, a hate incident) whose officer has not
     #: recorded what they decided.
     escalation_waiting: bool = False
+    #: Open cases opened before this time with no action open on them and none done or
+    #: cancelled since: nothing is being done on them.
+    no_action_since: datetime | None = None
     priority: Priority | None = None
     category: CaseCategory | None = None
     officer_id: int | None = None
@@ -92,6 +95,20 @@ ESCALATED_AT = (
 )
 
 
+def no_action_since(since: datetime) -> ColumnElement[bool]:
+    """A case opened before ``since`` with no action open on it and none done or
+    cancelled since."""
+    acted = (
+        select(Action.id)
+        .where(
+            Action.case_id == Case.id,
+            or_(Action.status == ActionStatus.OPEN, Action.closed_at >= since),
+        )
+        .correlate(Case)
+    )
+    return and_(Case.opened_at < since, ~exists(acted))
+
+
 @dataclass(frozen=True)
 class CasePage:
     rows: list[CaseRow]
@@ -131,6 +148,8 @@ def list_cases(session: Session, actor: Actor, filters: CaseFilters, page: int =
         query = query.where(first_contact.overdue_where(filters.first_contact_overdue_on))
     if filters.escalation_waiting:
         query = query.where(OPEN, ESCALATED_AT.is_not(None))
+    if filters.no_action_since is not None:
+        query = query.where(OPEN, no_action_since(filters.no_action_since))
     if filters.reference:
         query = query.where(
             or_(
