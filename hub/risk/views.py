@@ -230,7 +230,7 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
     authorised = authorised_case(case_id, Act.ASSESS_RISK)
     case = authorised.case
     try:
-        assessments.escalation_on(db(), authorised, escalation_id)
+        prompt = assessments.escalation_on(db(), authorised, escalation_id)
     except NotFound:
         abort(404)
     form = ConsiderationForm()
@@ -253,6 +253,7 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
         case=case,
         steps=escalation.steps_to_consider(case, shared_with_police=held),
         shared_with_police=held,
+        escalation=prompt,
     ), status
 
 

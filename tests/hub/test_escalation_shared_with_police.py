@@ -56,3 +56,17 @@ def test_a_case_shared_with_the_police_is_not_prompted_to_be_shared_with_them(
         "a safeguarding referral",
     ]
     assert "The case is already shared with the police." in asked
+
+
+def test_the_decision_page_says_why_and_when_the_case_was_escalated(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """The page said only "This case was escalated", sending the officer back to the case
+    page to learn what had happened."""
+    case, escalation = _escalated_and_shared(demo_session)
+    officer = demo_client(demo_hub, case.officer)
+    asked = html.unescape(
+        officer.get(f"/cases/{case.id}/escalations/{escalation.id}").get_data(as_text=True)
+    )
+    day = f"{clock.day_of(escalation.raised_at):%-d %B %Y}"
+    assert f"{escalation.reason.label} on {day}. Consider:" in asked
