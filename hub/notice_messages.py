@@ -44,6 +44,11 @@ _WHAT = {
         "the appeal. It is no longer to be done; the review's own recommendations stand."
     ),
     NoticeKind.CASE_GIVEN: "You are now the case officer of case {reference}: a manager gave it to you.",
+    NoticeKind.EMERGENCY_ACCESS: (
+        "A partner agency opened your agency's case {reference} with emergency (break-glass) "
+        "access, for a risk to life. Who opened it, when and why are in the hub's emergency "
+        "reviews, for a manager to review."
+    ),
     NoticeKind.LOCK_REQUESTED: (
         "An officer asks for case {reference} to be locked or unlocked, for a manager to "
         "decide. The request and its explanation are in the hub's lock requests."

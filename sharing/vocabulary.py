@@ -761,6 +761,7 @@ class NoticeKind(Labelled):
     APOLOGIES_TAKEN_BACK = "apologies_taken_back", "Apologies for a case conference taken back"
     LOCK_DECIDED = "lock_decided", "A manager decided your request to lock or unlock a case"
     LOCK_REQUESTED = "lock_requested", "An officer asks for a case to be locked or unlocked"
+    EMERGENCY_ACCESS = "emergency_access", "A partner opened your agency's case in an emergency"
 
 
 class EscalationReason(Labelled):

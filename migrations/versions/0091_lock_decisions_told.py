@@ -1,6 +1,7 @@
 """A lock request told by e-mail to the managers who may decide it (``lock_requested``),
 and its decision to the officer who asked (``lock_decided``), with the deciding manager's
-reason for a refusal (sealed).
+reason for a refusal (sealed); a partner's emergency access told by e-mail to the case's
+agency's managers and data protection officer (``emergency_access``).
 
 The notices' kinds' check is changed by ``sharing.choice_checks``; a downgrade first
 drops the notices of the new kinds.
@@ -45,7 +46,7 @@ _NOTICES = (
     "apologies",
     "apologies_taken_back",
 )
-_NEW = ("lock_decided", "lock_requested")
+_NEW = ("lock_decided", "lock_requested", "emergency_access")
 _KIND = [ChoiceColumn("notices", "kind", nullable=False)]
 
 
@@ -60,7 +61,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.get_bind().execute(
-        sa.text("DELETE FROM notices WHERE kind IN ('lock_decided', 'lock_requested')")
+        sa.text(
+            "DELETE FROM notices WHERE kind IN ('lock_decided', 'lock_requested', "
+            "'emergency_access')"
+        )
     )
     change_choices(op, "notice_kind", _KIND, (*_NOTICES, *_NEW), _NOTICES)
     if op.get_bind().dialect.name == "sqlite":

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from sharing import clock
+from sharing import clock, notices
 from sharing.access.authorise import authorise, own_cases_where
 from sharing.access.decide import Act, Actor, decide
 from sharing.access.facts import facts_of, policy
@@ -22,7 +22,7 @@ from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import tidied
 from sharing.models import Agency, Alert, BreakGlass, Case, DataKey, User
 from sharing.protocols import EMERGENCY_PURPOSE
-from sharing.vocabulary import AlertKind, Role
+from sharing.vocabulary import AlertKind, NoticeKind, Role
 
 DEFAULT_HOURS = 4
 #: How many years the record of an emergency access (with its stated reason) is kept: the
@@ -110,6 +110,21 @@ def break_glass(
             )
         )
     session.flush()
+    told = [
+        u
+        for u in session.scalars(
+            select(User).where(User.agency_id == case.agency_id, User.active).order_by(User.id)
+        )
+        if {Role.MANAGER, Role.DPO} & u.roles
+    ]
+    notices.queue(
+        session,
+        NoticeKind.EMERGENCY_ACCESS,
+        told,
+        reference=case.reference,
+        path=f"/emergency/reviews#access-{glass.id}",
+        now=now,
+    )
     acts.record(
         session,
         acts.Action.BREAK_GLASS,
