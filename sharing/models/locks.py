@@ -35,7 +35,7 @@ class LockRequest(Base):
     #: The requester's explanation.
     note: Mapped[bytes | None] = personal("narrative")
     #: The deciding manager's reason for refusing (None for an approval, and for a
-    #: refusal before migration 0091).
+    #: refusal before migration 0090).
     decision_note: Mapped[bytes | None] = personal("narrative")
 
     case: Mapped[Case] = relationship()

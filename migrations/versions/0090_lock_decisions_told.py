@@ -6,7 +6,7 @@ agency's managers and data protection officer (``emergency_access``).
 The notices' kinds' check is changed by ``sharing.choice_checks``; a downgrade first
 drops the notices of the new kinds.
 
-Revision ID: 0091
+Revision ID: 0090
 Revises: 0089
 Create Date: 2026-12-07 11:00:00
 """
@@ -18,7 +18,7 @@ from alembic import op
 
 from sharing.choice_checks import ChoiceColumn, change_choices
 
-revision = "0091"
+revision = "0090"
 down_revision = "0089"
 branch_labels = None
 depends_on = None
