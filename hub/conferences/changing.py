@@ -22,7 +22,12 @@ from sharing import clock, directory
 from sharing.access.authorise import AuthorisedCase
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.meetings import conference_changes, conference_leavers, conferences
+from sharing.meetings import (
+    conference_change_checks,
+    conference_changes,
+    conference_leavers,
+    conferences,
+)
 from sharing.models import Conference
 
 #: The button that shows the people of the agencies ticked, without changing anything.
@@ -165,12 +170,12 @@ def change(conference_id: int) -> Response | tuple[str, int]:
     again, saying so, with nothing changed."""
     actor = current_user.actor
     conference, authorised = changer(conference_id)
-    convening = conference_changes.may_invite(db(), actor, conference)
-    reads = conference_changes.reads_question(authorised)
+    convening = conference_change_checks.may_invite(db(), actor, conference)
+    reads = conference_change_checks.reads_question(authorised)
     form = ChangeForm()
     form.was = conference.starts_at
     if request.method == "GET":
-        _as_it_is(form, conference, conference_changes.as_it_is(db(), authorised, conference))
+        _as_it_is(form, conference, conference_change_checks.as_it_is(db(), authorised, conference))
         opened.carry(conference_changes.stamp(db(), conference))
     else:
         opened.carry(None)
@@ -191,7 +196,9 @@ def change(conference_id: int) -> Response | tuple[str, int]:
         except ChangedMeanwhile as e:
             db().expire_all()
             now = ChangeForm(formdata=None)
-            _as_it_is(now, conference, conference_changes.as_it_is(db(), authorised, conference))
+            _as_it_is(
+                now, conference, conference_change_checks.as_it_is(db(), authorised, conference)
+            )
             opened.show_changed(form, e, now, conference_changes.stamp(db(), conference))
             fixed = conference_changes.why_fixed(conference)
         except NotAllowed as e:  # the case can no longer be shared (locked, closed)
