@@ -10,7 +10,7 @@ from hub.api import paging, schemas
 from hub.api.problems import FieldProblem, Problem
 from hub.api.views import _json, _utc, actor, bp, scoped
 from hub.database import db
-from sharing.cases import pages, share_lists
+from sharing.cases import disclosure, pages, share_lists
 from sharing.cases.people_shown import PersonView
 from sharing.cases.timeline import IncidentView
 from sharing.errors import InputError
@@ -95,7 +95,7 @@ def read_case(case_id: int) -> Response:
         403: {description: "The case is shared with your agency for that purpose but nothing gives it you now (the protocol is suspended, or gives your account's roles nothing)"}
         404: {description: "No such case, or your agency may not know of it"}
     """
-    view = pages.disclose_case(db(), actor(), case_id, purpose_asked())
+    view = disclosure.disclose_case(db(), actor(), case_id, purpose_asked())
     return _json(schemas.CaseSchema(), _case_out(view))
 
 

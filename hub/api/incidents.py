@@ -12,7 +12,7 @@ from hub.api.views import _idempotent, _json, actor, bp, scoped
 from hub.database import db
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act
-from sharing.cases import incidents, pages
+from sharing.cases import disclosure, incidents
 from sharing.errors import InputError
 
 
@@ -96,7 +96,7 @@ def read_incident(case_id: int, incident_id: int) -> Response:
         403: {description: "The case is shared with your agency for that purpose but nothing gives it you now (the protocol is suspended, or gives your account's roles nothing)"}
         404: {description: "No such case or incident of it, or your agency may not know of the case"}
     """
-    shown = pages.disclose_incident(db(), actor(), case_id, incident_id, purpose_asked())
+    shown = disclosure.disclose_incident(db(), actor(), case_id, incident_id, purpose_asked())
     answer = {
         **incident_out(shown.incident, case_erased=shown.erased),
         "case_id": case_id,

@@ -8,7 +8,8 @@ view. Both take an ``AuthorisedCase``: nothing here decides again.
 
 What a case page shows of the people on a case is ``sharing.cases.people_shown``; its
 incidents timeline ``sharing.cases.timeline``; its actions ``sharing.cases.actions_shown``;
-what a form on a case shows of it ``sharing.cases.case_forms``.
+what a form on a case shows of it ``sharing.cases.case_forms``; a case or an incident read
+outside its page (the API, an export) ``sharing.cases.disclosure``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sharing import clock
-from sharing.access.authorise import AuthorisedCase, authorise
-from sharing.access.decide import Act, Actor, Decision
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases import first_contact, officers, timeline
@@ -33,7 +34,6 @@ from sharing.cases.locks import HeldOutside, RefusedAttempt, held_outside_lock, 
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.officers import OfficerChangeView
 from sharing.cases.people_shown import (
-    NAME_PARTS,
     PERSON_COLUMNS,
     PersonView,
     kept_apart,
@@ -45,7 +45,6 @@ from sharing.cases.reviews import ReviewView
 from sharing.cases.reviews import reviews as case_reviews
 from sharing.cases.share_lists import ShareRow, case_shares
 from sharing.cases.timeline import INCIDENTS_PER_PAGE, IncidentView
-from sharing.errors import NotFound
 from sharing.formats import other_names
 from sharing.models import (
     Action,
@@ -248,7 +247,7 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
             for p in case.parties
         ],
         incidents=[
-            _incident_view(i, values, names.get(i.reported_by_id) if i.reported_by_id else None)
+            incident_view(i, values, names.get(i.reported_by_id) if i.reported_by_id else None)
             for i, values in zip(incidents, incident_values, strict=True)
         ],
         actions=action_views(decision, case.actions, today),
@@ -372,58 +371,7 @@ def record_view(session: Session, authorised: AuthorisedCase, sections: list[str
     )
 
 
-def disclose_case(
-    session: Session, actor: Actor, case_id: int, purpose: str | None = None
-) -> CaseView:
-    """The case itself as the actor may see it for ``purpose`` (what an export or a test
-    reads), decided once and recorded as one view."""
-    authorised = authorise(session, actor, case_id, Act.VIEW, purpose)
-    view = case_view(session, authorised)
-    record_view(session, authorised, ["details", "people", "incidents", "actions"])
-    return view
-
-
-@dataclass(frozen=True)
-class IncidentShown:
-    """One incident of a case as the actor may see it, with the decision that allowed it
-    and whether its case was erased (its words then null)."""
-
-    incident: IncidentView
-    decision: Decision
-    erased: bool
-
-
-def disclose_incident(
-    session: Session, actor: Actor, case_id: int, incident_id: int, purpose: str | None = None
-) -> IncidentShown:
-    """One incident of a case, decided as a read of the case for ``purpose`` (the same
-    decision as the case's incidents, 404 before 403) and recorded as one view naming the
-    incident; an incident the case does not have is "not found", recorded as refused."""
-    authorised = authorise(session, actor, case_id, Act.VIEW, purpose)
-    incident = session.get(Incident, incident_id)
-    if incident is None or incident.case_id != case_id:
-        raise acts.refused(
-            session,
-            acts.Action.CASE_VIEW,
-            actor=actor,
-            subject=authorised.subject,
-            purpose=authorised.purpose_recorded,
-            reason=f"no such incident {incident_id} on the case",
-            answer=NotFound(incident_id),
-        )
-    decision = authorised.decision
-    [values] = reveal_rows(decision, [incident], INCIDENT_COLUMNS)
-    reporter = incident.reported_by
-    reported_by = None
-    if reporter is not None:
-        held = reveal(decision, reporter, NAME_PARTS)
-        reported_by = name(decision, reporter, held)
-    shown = _incident_view(incident, values, reported_by)
-    record_view(session, authorised, [f"incident {incident.id}"])
-    return IncidentShown(shown, decision, erased=authorised.case.erased_at is not None)
-
-
-def _incident_view(
+def incident_view(
     incident: Incident, values: dict[str, str | None], reported_by: str | None
 ) -> IncidentView:
     """An incident for a page: its sealed ``values`` as revealed (``INCIDENT_COLUMNS``)

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, inspect, select
 
 from sharing.access.decide import Actor
-from sharing.cases import pages as disclosure
+from sharing.cases import disclosure
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine, make_session_factory

@@ -18,8 +18,7 @@ from sharing import accounts, authenticator_apps, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import ERASED
-from sharing.cases import casework, people
-from sharing.cases import pages as disclosure
+from sharing.cases import casework, disclosure, people
 from sharing.cases.erasure import erase_case
 from sharing.cases.search import SearchQuery, search
 from sharing.crypto import blind_index

@@ -14,8 +14,7 @@ from sqlalchemy.orm import Session
 from sharing import accounts, clock, errors
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import actions, casework, closing, incidents, listing, people
-from sharing.cases import pages as disclosure
+from sharing.cases import actions, casework, closing, disclosure, incidents, listing, people
 from sharing.db import make_session_factory
 from sharing.models import Agency, Area, Case, Incident, Person, Ward
 from sharing.vocabulary import (

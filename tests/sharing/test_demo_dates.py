@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.cases import pages as disclosure
+from sharing.cases import disclosure
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_engine, make_session_factory

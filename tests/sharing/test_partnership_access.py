@@ -11,8 +11,7 @@ from sharing import clock
 from sharing.access.authorise import authorise, decide_case
 from sharing.access.decide import Act
 from sharing.access.facts import facts_of, policy
-from sharing.cases import emergency, locks, share_ending, share_lists, shares
-from sharing.cases import pages as disclosure
+from sharing.cases import disclosure, emergency, locks, share_ending, share_lists, shares
 from sharing.cases.search import SearchQuery, search
 from sharing.crypto.sealing import unseal
 from sharing.demo.agreements import PROTOCOLS

@@ -17,8 +17,7 @@ from sharing import accounts
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.access.reveal import ERASED
-from sharing.cases import casework, incidents, people
-from sharing.cases import pages as disclosure
+from sharing.cases import casework, disclosure, incidents, people
 from sharing.cases.erasure import erase_case, erase_person
 from sharing.cases.search import SearchQuery, search
 from sharing.crypto.keys import KeyringError, LocalKeyring
