@@ -3,9 +3,9 @@ invitation and information requests (convened, people and agencies joined, or so
 who has left taken off), its
 circulated and agreed minutes, a new chair, a conference moved or cancelled, a sitting
 moved or cancelled; the places on a page such a notice links to (``moved_anchor``,
-``chair_anchor``, ``taken_off_anchor``); and the notices about a conference still
-waiting, moved with it or dropped (cancelled, an agency's invitation withdrawn, an old
-chair's invitation). Each is queued by ``sharing.notices.queue``.
+``chair_anchor``, ``taken_off_anchor``); and (``sharing.waiting_meeting_notices``)
+the notices about a conference still waiting, moved with it or dropped. Each is queued by
+``sharing.notices.queue``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from sharing.access.facts import Actor
@@ -260,21 +260,6 @@ def chair_anchor(changed_at: datetime) -> str:
     return f"chair-{int(changed_at.timestamp())}"
 
 
-def chair_replaced(session: Session, conference: Conference, was_chair: User) -> int:
-    """Drop the invitation still waiting to go to the conference's old chair as it has a
-    new one: it would tell them they chair a conference they no longer do (they are told
-    of the new chair instead). Kept where they are also among the people expected, who
-    are invited all the same. How many were dropped."""
-    if was_chair.id in {a.user_id for a in conference.expected}:
-        return 0
-    return drop_waiting(
-        session,
-        Notice.kind == NoticeKind.INVITATION,
-        Notice.user_id == was_chair.id,
-        Notice.path == f"/conferences/{conference.id}",
-    )
-
-
 def _tell_about(
     session: Session,
     kind: NoticeKind,
@@ -322,42 +307,6 @@ def conference_moved(session: Session, conference: Conference, by: int, now: dat
         path=f"{page}#{moved_anchor(now)}",
         about=conference.starts_at,
         now=now,
-    )
-
-
-def _about(conference: Conference) -> ColumnElement[bool]:
-    """Whether a notice is about the conference: it links to its page, a place on it (a
-    change: ``#chair-…``, ``#moved-…``) or a page below it (its requests), not to
-    another's (``/conferences/70`` for ``/conferences/7``)."""
-    path = f"/conferences/{conference.id}"
-    return (
-        (Notice.path == path)
-        | Notice.path.startswith(f"{path}/")
-        | Notice.path.startswith(f"{path}#")
-    )
-
-
-def about_moved(session: Session, conference: Conference) -> None:
-    """Move the moment the notices about the conference still waiting to be sent name (its
-    invitation, its requests) to its time now."""
-    waiting = session.scalars(select(Notice).where(Notice.sent_at.is_(None), _about(conference)))
-    for notice in waiting:
-        notice.about = conference.starts_at
-
-
-def drop_about_conference(session: Session, conference: Conference) -> int:
-    """Drop the notices about the conference still waiting to be sent, as it is cancelled
-    (its invitation, its requests): no one is asked to come, nor what they hold. How many."""
-    return drop_waiting(session, _about(conference))
-
-
-def withdraw_unsent(session: Session, agency_id: int, conference: Conference) -> int:
-    """Drop the notices about the conference still waiting to go to an agency whose
-    invitation was withdrawn (its invitation, its information request); how many."""
-    return drop_waiting(
-        session,
-        Notice.user_id.in_(select(User.id).where(User.agency_id == agency_id)),
-        _about(conference),
     )
 
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, meeting_notices, stamps
+from sharing import clock, meeting_notices, stamps, waiting_meeting_notices
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
@@ -196,7 +196,7 @@ def end(
     conference.status = ConferenceStatus.CANCELLED
     conference.cancelled_at, conference.cancelled_by_id = now, actor.user_id
     conference.cancel_reason, conference.cancel_note = why, note or None
-    meeting_notices.drop_about_conference(session, conference)
+    waiting_meeting_notices.drop_about_conference(session, conference)
     today = clock.day_of(now)
     ended = []
     for invitation in conference.invitations:

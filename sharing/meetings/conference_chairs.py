@@ -24,7 +24,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, meeting_notices, stamps
+from sharing import clock, meeting_notices, stamps, waiting_meeting_notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.db import read_for_change
@@ -218,7 +218,7 @@ def change_chair(
     meeting_notices.chair_changed(
         session, conference, [was_chair, chair], actor.user_id, now, kind=NoticeKind.NEW_CHAIR
     )
-    dropped = meeting_notices.chair_replaced(session, conference, was_chair)
+    dropped = waiting_meeting_notices.chair_replaced(session, conference, was_chair)
     acts.record(
         session,
         ACTION,

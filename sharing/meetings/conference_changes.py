@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, meeting_notices, stamps
+from sharing import clock, meeting_notices, stamps, waiting_meeting_notices
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
@@ -192,7 +192,7 @@ def _move(session: Session, conference: Conference, starts_at: datetime, now: da
     for request in conference.requests:
         if request.answered_at is None:
             request.due_on = requests.due_on(starts_at, clock.day_of(now))
-    meeting_notices.about_moved(session, conference)
+    waiting_meeting_notices.about_moved(session, conference)
     return f"; shares {acts.ids(sorted(moved))} until {end.isoformat()}" if moved else ""
 
 

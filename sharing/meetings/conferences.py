@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, directory, meeting_notices
+from sharing import clock, directory, meeting_notices, waiting_meeting_notices
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on, decisions_of
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import policy
@@ -433,7 +433,7 @@ def withdrawn(
     invitation.withdrawn_at = now
     invitation.withdrawn_by_id = actor.user_id
     share_ending.revoke_share(session, actor, invitation.share_id, now=now)
-    meeting_notices.withdraw_unsent(session, invitation.agency_id, conference)
+    waiting_meeting_notices.withdraw_unsent(session, invitation.agency_id, conference)
     acts.record(
         session,
         acts.Action.CONFERENCE_WITHDRAW,

@@ -20,7 +20,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, meeting_notices, stamps
+from sharing import clock, meeting_notices, stamps, waiting_meeting_notices
 from sharing.access.authorise import decision_on
 from sharing.access.decide import Actor
 from sharing.audit import acts
@@ -265,7 +265,7 @@ def _conferences_follow(
             meeting=meeting,
         )
         meeting_notices.chair_changed(session, conference, [was_chair, chair], actor.user_id, now)
-        meeting_notices.chair_replaced(session, conference, was_chair)
+        waiting_meeting_notices.chair_replaced(session, conference, was_chair)
         followed.rechaired.append(conference)
         followed.changes.append(change.id)
     return followed

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from sharing import clock, meeting_notices, notices, stamps
+from sharing import clock, meeting_notices, notices, stamps, waiting_meeting_notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.db import read_for_change
@@ -266,7 +266,7 @@ def _move_conference(
         for request in conference.requests:
             if request.answered_at is None:
                 request.due_on = requests.due_on(conference.starts_at, clock.day_of(now))
-        meeting_notices.about_moved(session, conference)
+        waiting_meeting_notices.about_moved(session, conference)
     acts.record(
         session,
         acts.Action.MEETING_MOVE,
