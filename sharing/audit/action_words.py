@@ -23,6 +23,7 @@ from sharing.audit.part_words import (
     part_in_words,
 )
 from sharing.trigger import corrected_fields
+from sharing.trigger.handling import DECIDED_AGAIN_BASIS
 from sharing.vocabulary import (
     AppealDecision,
     ClosureOutcome,
@@ -171,7 +172,7 @@ BY_ACTION: dict[str, Rules] = {
     ],
     acts.Action.TRIGGER_DECIDE.value: [
         (
-            re.compile(r"decided again after its appeal"),
+            re.compile(re.escape(DECIDED_AGAIN_BASIS)),
             lambda m, _: "Decided again after the appeal",
         ),
         (re.compile(r"(\w+)"), _choice(ThresholdDecision)),

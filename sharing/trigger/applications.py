@@ -33,6 +33,7 @@ from sharing.trigger import complaints, letters, threshold
 from sharing.trigger.field_checks import plain_text
 from sharing.trigger.handling import (
     ALREADY_DONE,
+    DECIDED_AGAIN_BASIS,
     DETAILS,
     LEAD,
     appeal_in_hand,
@@ -334,7 +335,7 @@ def record_decision(
             TriggerBodyCount(application_id=application.id, agency_id=agency_id, complaints=count)
         )
     session.flush()
-    again = "decided again after its appeal; " if letter is LetterKind.DECIDED_AGAIN else ""
+    again = f"{DECIDED_AGAIN_BASIS}; " if letter is LetterKind.DECIDED_AGAIN else ""
     acts.record(
         session,
         acts.Action.TRIGGER_DECIDE,

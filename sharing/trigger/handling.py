@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import and_
 from sqlalchemy.orm import Session
 
 from sharing import clock
@@ -104,6 +105,20 @@ def to_decide_again(application: TriggerApplication) -> bool:
         and application.erased_at is None
         and application.closed_at is None
     )
+
+
+#: SQL: ``to_decide_again`` (the appeal decision tested for NULL first, so that a
+#: negation of a condition holding this is true, not unknown, without one).
+TO_DECIDE_AGAIN = and_(
+    TriggerApplication.decision == ThresholdDecision.NOT_MET,
+    TriggerApplication.first_decided_at.is_(None),
+    TriggerApplication.appeal_decision.is_not(None),
+    TriggerApplication.appeal_decision.in_(SENT_BACK),
+    TriggerApplication.erased_at.is_(None),
+    TriggerApplication.closed_at.is_(None),
+)
+#: How the audit entry of a threshold decision made again begins its basis.
+DECIDED_AGAIN_BASIS = "decided again after its appeal"
 
 
 def decided_again(application: TriggerApplication) -> bool:

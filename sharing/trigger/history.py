@@ -21,6 +21,7 @@ from sharing.audit import acts
 from sharing.models import AuditEntry, AuditQueued, TriggerApplication, User
 from sharing.trigger import corrected_fields
 from sharing.trigger.appeal_words import OF_NOT_MET, of_not_met
+from sharing.trigger.handling import DECIDED_AGAIN_BASIS
 from sharing.vocabulary import AppealDecision, LetterKind, ThresholdDecision
 
 Action = acts.Action
@@ -117,7 +118,7 @@ def _corrected(basis: str) -> str:
 
 
 #: How a threshold decision made again after an appeal begins its audit entry's basis.
-_AGAIN = "decided again after its appeal; "
+_AGAIN = f"{DECIDED_AGAIN_BASIS}; "
 
 
 def _decided(basis: str) -> str:

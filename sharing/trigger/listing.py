@@ -22,7 +22,7 @@ from sharing.models import TriggerApplication, TriggerRecommendation
 from sharing.trigger import EARLIEST_RECEIVED, posting, references
 from sharing.trigger.appeal_words import appeal_said
 from sharing.trigger.deadlines import Clock, next_clock
-from sharing.trigger.handling import SENT_BACK, closure, erased_on, lead_agency
+from sharing.trigger.handling import TO_DECIDE_AGAIN, closure, erased_on, lead_agency
 from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import AppealDecision, ThresholdDecision
 
@@ -78,13 +78,7 @@ OPEN = and_(
             TriggerApplication.decision != ThresholdDecision.NOT_MET,
             TriggerApplication.outcome_on.is_(None),
         ),
-        and_(
-            TriggerApplication.decision == ThresholdDecision.NOT_MET,
-            TriggerApplication.first_decided_at.is_(None),
-            # Not NULL first: ``~OPEN`` must be true, not unknown, without an appeal decision.
-            TriggerApplication.appeal_decision.is_not(None),
-            TriggerApplication.appeal_decision.in_(SENT_BACK),
-        ),
+        TO_DECIDE_AGAIN,
     ),
 )
 #: SQL: an application whose appeal (the escalation of its review) is in hand: received,
