@@ -61,8 +61,10 @@ def next_clock(
         stage, due = "Threshold decision", lambda: decision_due(application, procedure, calendar)
     elif to_decide_again(application) and application.appeal_decided_on is not None:
         sent_back_on = application.appeal_decided_on
-        days = procedure.timescales.threshold_decision
-        stage, due = "Threshold decision made again", lambda: calendar.add(sent_back_on, days)
+        stage, due = (
+            "Threshold decision made again",
+            lambda: decided_again_due(sent_back_on, procedure, calendar),
+        )
     elif application.decision is ThresholdDecision.NOT_MET or application.outcome_on:
         return None
     elif sitting is None or clock.day_of(sitting.starts_at) > today:
@@ -101,6 +103,12 @@ def decision_due(
     """The day the threshold decision is due by: working days after receipt."""
     calendar = calendar or england_and_wales()
     return calendar.add(application.received_on, procedure.timescales.threshold_decision)
+
+
+def decided_again_due(sent_back_on: date, procedure: Procedure, calendar: WorkingDays) -> date:
+    """The day a "not met" decision the appeal body sent back on ``sent_back_on`` is due
+    to be made again by: as many working days after it as the first had after receipt."""
+    return calendar.add(sent_back_on, procedure.timescales.threshold_decision)
 
 
 def decision_late_by(

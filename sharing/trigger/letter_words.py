@@ -75,7 +75,7 @@ def paragraphs(
         # again by a day.
         sent_back_on = application.appeal_decided_on
         if application.appeal_decision in handling.SENT_BACK and sent_back_on is not None:
-            again_by = calendar.add(sent_back_on, procedure.timescales.threshold_decision)
+            again_by = deadlines.decided_again_due(sent_back_on, procedure, calendar)
             values["decide_again_by"] = day_text(again_by)
             return filled(wording["appeal_decision_not_met_sent_back"], values, made)
         return filled(wording["appeal_decision_not_met_stands"], values, made)
