@@ -1,8 +1,9 @@
 """One Community Trigger application as the lead agency sees it: its details, the
 threshold check across the relevant bodies (each rule's count and the complaints counted,
 a locked case's only by its agency), where its review stands
-(``sharing.trigger.review_page``), and the letters the applicant has been sent. Every view is one audit entry naming the complaints counted by
-id, never the details; an erased application shows only what stays for the figures.
+(``sharing.trigger.review_page``), and the letters the applicant has been sent. Every
+view is one audit entry naming the complaints counted by id, never the details; an erased
+application shows only what stays for the figures.
 """
 
 from __future__ import annotations
