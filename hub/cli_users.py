@@ -19,6 +19,7 @@ from hub.identity_providers import DiscoveryFailed, discover, load_identity_prov
 from hub.settings import ConfigError
 from sharing import (
     accounts,
+    adding_people,
     agency_accounts,
     authenticator_apps,
     clock,
@@ -124,10 +125,10 @@ def _confirm_shared_domain(
     session: Session, agency: Agency, email: str, *, confirmed: bool
 ) -> None:
     """Ask, where ``email`` is at a domain another agency's staff use and nobody at
-    ``agency`` does (``agency_accounts.another_agencys_domain``), whether it is their
+    ``agency`` does (``adding_people.another_agencys_domain``), whether it is their
     address at ``agency``; a no, or no one to ask and no ``--yes-shared-domain``, is
     refused and recorded as the web's form records it (``other_domain``)."""
-    other = agency_accounts.another_agencys_domain(session, agency, email)
+    other = adding_people.another_agencys_domain(session, agency, email)
     if other is None or confirmed:
         return
     said = (

@@ -30,6 +30,7 @@ from hub.sent_once import accepted_once
 from hub.templating import uk_datetime
 from sharing import (
     accounts,
+    adding_people,
     agency_accounts,
     directory,
     duties,
@@ -234,7 +235,7 @@ class AddForm(HubForm):
         "Work e-mail address",
         validators=[
             InputRequired("Enter their work e-mail address"),
-            TextLimit(agency_accounts.MAX_EMAIL, "the e-mail address"),
+            TextLimit(adding_people.MAX_EMAIL, "the e-mail address"),
         ],
     )
     roles = ChoicesField("Roles", choices=Role.choices(), message="Select roles from those offered")
@@ -254,7 +255,7 @@ def add() -> Response | tuple[str, int]:
     link to set their own password (nobody else ever knows it), unless the agency's
     identity provider signs them in."""
     try:
-        agency_accounts.may_add_people(db(), current_user.actor)
+        adding_people.may_add_people(db(), current_user.actor)
     except NotAllowed as refused:
         forbid(refused, "You cannot add people")
     form = AddForm()
@@ -268,7 +269,7 @@ def add() -> Response | tuple[str, int]:
                 actor=current_user.actor,
                 subject=acts.Subject("user"),
             ):
-                user = agency_accounts.add_person(
+                user = adding_people.add_person(
                     db(),
                     current_user.actor,
                     email=form.email.data or "",
@@ -282,7 +283,7 @@ def add() -> Response | tuple[str, int]:
         except InputError as e:
             form.refuse(e)
             # Once ticked, the box stays, ticked, whatever else is refused: asked once.
-            ask_other_domain |= isinstance(e, agency_accounts.OtherAgencysDomain)
+            ask_other_domain |= isinstance(e, adding_people.OtherAgencysDomain)
         else:
             if provider is not None:
                 flash(
@@ -291,7 +292,7 @@ def add() -> Response | tuple[str, int]:
                     "success",
                 )
                 return redirect(url_for("people.index"))
-            link, token = agency_accounts.send_new_account_link(
+            link, token = adding_people.send_new_account_link(
                 db(), user, by=current_user.actor, valid_for=links.valid_for()
             )
             db().commit()

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from hub.identity_providers import load_identity_providers
 from hub.logs import WithoutLinkTokens
-from sharing import accounts, agency_accounts, clock, known_browsers, sign_in_checks
+from sharing import accounts, adding_people, agency_accounts, clock, known_browsers, sign_in_checks
 from sharing.access.decide import Actor
 from sharing.errors import NotAllowed
 from sharing.models import AuditEntry, PasswordLink, SignInSession, User
@@ -670,7 +670,7 @@ def test_a_link_the_mail_server_would_not_take_is_void_and_may_be_sent_again(
 def test_the_core_refuses_a_manager_adding_someone(create_user, db_session: Session) -> None:
     manager = create_user("manager")
     with pytest.raises(NotAllowed):
-        agency_accounts.add_person(
+        adding_people.add_person(
             db_session,
             Actor.of(manager),
             email="x@test.example",
@@ -721,7 +721,7 @@ def test_an_administrator_disabled_a_moment_before_adds_nobody(
     agency_accounts.set_active(db_session, admin, False)
     db_session.commit()
     with pytest.raises(NotAllowed):
-        agency_accounts.add_person(
+        adding_people.add_person(
             db_session,
             acting,
             email="x@test.example",

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from sharing import accounts, agency_accounts, password_links, sign_in_checks
+from sharing import accounts, adding_people, agency_accounts, password_links, sign_in_checks
 from sharing.access.decide import Actor
 from sharing.audit.log import integrate
 from sharing.models import AuditEntry, PasswordLink, User
@@ -52,7 +52,7 @@ def test_two_administrators_adding_the_same_address_at_once_add_it_once(
 
     def add(taken: threading.Event, let_go: threading.Event) -> None:
         with sessions() as session:
-            agency_accounts.add_person(
+            adding_people.add_person(
                 session,
                 Actor.of(session.get(User, first_id)),
                 email=EMAIL,
@@ -151,10 +151,10 @@ def test_one_link_used_in_two_browsers_at_once_sets_one_password(hub_on_postgres
     with sessions() as session:
         admin = demo_user(session, "northshire-csp", Role.ADMINISTRATOR)
         by = Actor.of(admin)
-        user = agency_accounts.add_person(
+        user = adding_people.add_person(
             session, by, email=EMAIL, name="Jo Newstarter", roles={Role.CASE_OFFICER}, team=None
         )
-        link, token = agency_accounts.send_new_account_link(session, user, by=by)
+        link, token = adding_people.send_new_account_link(session, user, by=by)
         session.commit()
         user_id, link_id = user.id, link.id
     browser = app.test_client()
