@@ -13,7 +13,7 @@ from hub.api.views import _idempotent, _json, actor, bp, scoped
 from hub.database import db
 from hub.settings import review_days
 from sharing import clock
-from sharing.imports import cases as imports
+from sharing.imports import case_opening
 from sharing.imports.matching import Linked
 
 
@@ -43,7 +43,7 @@ def open_case() -> Response:
 
     def opening() -> Response:
         try:
-            opened = imports.open_case_from(
+            opened = case_opening.open_case_from(
                 db(),
                 actor(),
                 _row_of(body),
@@ -53,7 +53,7 @@ def open_case() -> Response:
                 occurred_at=body["incident"]["occurred_at"],
                 other_names=_other_names_of(body),
             )
-        except imports.RowRejected as e:
+        except case_opening.RowRejected as e:
             raise Problem(
                 422,
                 "Invalid case",
@@ -62,7 +62,7 @@ def open_case() -> Response:
                     FieldProblem(_field_of(p.column), _reason_of(p.reason)) for p in e.problems
                 ],
             ) from None
-        except imports.ImportedBefore as e:
+        except case_opening.ImportedBefore as e:
             if e.case_id is None:  # a case the account may not know of: not named
                 raise Problem(
                     409,

@@ -13,6 +13,7 @@ from hub.database import db
 from sharing.imports import cases as imports
 from sharing.imports.case_rows import FileRejected
 from sharing.imports.columns import COLUMNS
+from sharing.imports.importer import ImportResult
 
 #: The most rows a file imported through the page may have (more: ``hub import cases``):
 #: an import holds the audit log's lock while it runs (about 25 rows a second today), so
@@ -26,7 +27,7 @@ def import_cases() -> Response | tuple[str, int]:
     "Check the file" is a dry run; "Import the cases" opens the accepted rows' cases."""
     _agency_managers_only()
     form = ImportForm()
-    result: imports.ImportResult | None = None
+    result: ImportResult | None = None
     status = 200
     if form.validate_on_submit():
         upload = form.file.data

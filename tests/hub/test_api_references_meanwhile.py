@@ -29,7 +29,7 @@ from sharing import api_clients, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.erasure import erase_case
-from sharing.imports import cases as imports
+from sharing.imports import case_opening
 from sharing.models import Case, Incident
 from sharing.vocabulary import CaseStatus, Role
 from tests.fixtures.api import HTTPS, bearer_for, register
@@ -61,7 +61,7 @@ def _while_a_case_with_the_reference_is_opened(
     def first() -> None:
         with sessions() as session:
             manager = Actor.of(demo_user(session, "northshire-homes", Role.MANAGER))
-            imports.open_case_from(
+            case_opening.open_case_from(
                 session,
                 manager,
                 dict(
