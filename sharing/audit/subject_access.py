@@ -25,9 +25,10 @@ from sharing.audit import acts, subject_cases, subject_held
 from sharing.audit.log_rows import LogRow, rows
 from sharing.audit.trail import concerning_person, require_dpo
 from sharing.cases.erasure import cases_naming
+from sharing.cases.exact_matches import people_matching
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.people_shown import other_names_line
-from sharing.cases.search import SearchQuery, people_matching, search_term
+from sharing.cases.search import SearchQuery, search_term
 from sharing.cases.survey import Survey
 from sharing.errors import NotFound
 from sharing.models import (

@@ -5,30 +5,36 @@ The blind index (``sharing.crypto.blind_index``) gives candidate records in the 
 bucket, within the agencies whose cases the user may see; each candidate is decrypted and
 compared with the normalised search value, and only exact matches are returned. Results
 name cases (through ``sharing.cases.pages``'s rules), never more than the user may see.
+The bucket's records are read, and compared, by ``sharing.cases.exact_matches``; this
+module decides which cases the user may see, names what was found and records the search.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeAlias, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import Result, Row, Select, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.access.authorise import visible_cases
 from sharing.access.decide import Actor, Decision
-from sharing.access.reveal import Comparison
 from sharing.access.reveal import names as reveal_names
 from sharing.audit import acts
+from sharing.cases.exact_matches import (
+    AnyRow,
+    cases_shown,
+    matching_cases,
+    matching_people,
+    parties,
+)
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import provider_of
 from sharing.errors import InputError
-from sharing.models import Agency, BlindIndex, Case, CaseParty, DataKey, Person
+from sharing.models import Case
 from sharing.vocabulary import CaseCategory, CaseStatus, Priority
 
 KINDS = {
@@ -41,8 +47,6 @@ KINDS = {
 MIN_SURNAME = 2
 MAX_RESULTS = 50
 T = TypeVar("T")
-#: A row of any columns.
-AnyRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
 
 @dataclass(frozen=True)
@@ -152,14 +156,14 @@ def search(session: Session, actor: Actor, query: SearchQuery) -> SearchOutcome:
         return SearchOutcome([])
     found = _Found(session, actor)
     agencies = [actor.agency_id]
-    with closing(_matching_people(session, field, value, agencies)) as people:
+    with closing(matching_people(session, field, value, agencies)) as people:
         for batch in _batches(person[1] for person in people):
-            if found.add({(r.case_id, r.person_id): r for r in _parties(session, batch)}):
+            if found.add({(r.case_id, r.person_id): r for r in parties(session, batch)}):
                 break
         else:  # every candidate read: the cases' own locations are known too
-            with closing(_matching_cases(session, field, value, agencies)) as cases:
+            with closing(matching_cases(session, field, value, agencies)) as cases:
                 for batch in _batches(case[1] for case in cases):
-                    if found.add({(c.case_id, None): c for c in _cases_shown(session, batch)}):
+                    if found.add({(c.case_id, None): c for c in cases_shown(session, batch)}):
                         break
     found.decide()
     # Each case once, its people before its location; names read only for what is shown.
@@ -229,9 +233,9 @@ def held_on_cases_unseen(session: Session, actor: Actor, query: SearchQuery) -> 
     field, value = search_term(query)
     if not actor.works_cases:
         return False
-    with closing(_matching_people(session, field, value, [actor.agency_id])) as people:
+    with closing(matching_people(session, field, value, [actor.agency_id])) as people:
         for batch in _batches(person[1] for person in people):
-            cases = {row.case_id for row in _parties(session, batch)}
+            cases = {row.case_id for row in parties(session, batch)}
             knowable = set(
                 session.scalars(
                     select(Case.id).where(
@@ -261,15 +265,6 @@ def _audit(session: Session, actor: Actor, field: str, outcome: SearchOutcome) -
     )
 
 
-def people_matching(
-    session: Session, field: str, value: str, agency_ids: list[int], limit: int
-) -> list[AnyRow]:
-    """People of ``agency_ids`` (not erased) holding exactly the searched value, as plain
-    rows with their searched columns still sealed; at most ``limit``, in the index's order."""
-    with closing(_matching_people(session, field, value, agency_ids)) as people:
-        return list(itertools.islice(people, limit))
-
-
 def _batches(items: Iterable[T]) -> Iterator[list[T]]:
     """``items`` in batches that start small and grow: a search for a common value finds
     enough in its first batch, one for a rare value has few. Only what a batch needs is
@@ -282,142 +277,6 @@ def _batches(items: Iterable[T]) -> Iterator[list[T]]:
             batch, size = [], min(size * 4, BATCH)
     if batch:
         yield batch
-
-
-#: The sealed person columns a search by each field compares (and reads no others).
-_COMPARED = {
-    "surname": ("family_name", "other_names"),
-    "surname_dob": ("family_name", "date_of_birth", "other_names"),
-    "postcode": ("postcode",),
-    "phone": ("phone",),
-    "uprn": (),
-}
-#: What a hit shows of its case (``_hit``), with the case joined to its agency.
-_SHOWN = (Case.reference, Case.category, Case.priority, Case.status, Agency.name.label("agency"))
-#: Rows of the index's bucket fetched at a time: a search that has found enough stops
-#: reading a bucket of thousands.
-STREAM_ROWS = 200
-
-
-def _matching_people(
-    session: Session, field: str, value: str, agency_ids: Iterable[int]
-) -> Generator[AnyRow, None, None]:
-    """The people of ``agency_ids`` (not erased) in the index's bucket for ``value`` who
-    hold it exactly, read as they are wanted: plain rows, with only the sealed columns the
-    search compares and each one's wrapped data key, in one statement."""
-    if not _COMPARED[field]:
-        return
-    matches = Comparison(session, field, value).person
-    yield from _holding(session, _people_in_bucket(field), field, value, agency_ids, matches)
-
-
-def _matching_cases(
-    session: Session, field: str, value: str, agency_ids: Iterable[int]
-) -> Generator[AnyRow, None, None]:
-    """The cases of ``agency_ids`` (not erased) whose own location holds ``value``
-    exactly, as ``_matching_people`` reads people."""
-    if field not in ("postcode", "uprn"):
-        return
-    matches = Comparison(session, field, value).case
-    yield from _holding(session, _cases_in_bucket(), field, value, agency_ids, matches)
-
-
-# The statements are made once: making one costs more than running it on a small bucket.
-
-
-@functools.cache
-def _people_in_bucket(field: str) -> Select[Any]:
-    return _in_bucket(Person, BlindIndex.person_id).add_columns(
-        *(getattr(Person, c) for c in _COMPARED[field])
-    )
-
-
-@functools.cache
-def _cases_in_bucket() -> Select[Any]:
-    return _in_bucket(Case, BlindIndex.case_id).add_columns(Case.postcode, Case.uprn)
-
-
-def _in_bucket(model: Any, entry_of: Any) -> Select[Any]:
-    """The records of ``model`` (not erased) whose index entries (``entry_of`` names the
-    record) are in bucket ``:bucket`` of field ``:field``, each with its agency and wrapped
-    data key."""
-    return (
-        select(
-            BlindIndex.agency_id, model.id, model.data_key_id, DataKey.kek_version, DataKey.wrapped
-        )
-        .select_from(BlindIndex)
-        .join(model, model.id == entry_of)
-        .join(DataKey, DataKey.id == model.data_key_id)
-        .where(
-            BlindIndex.field == bindparam("field"),
-            BlindIndex.value == bindparam("bucket"),
-            model.erased_at.is_(None),
-            DataKey.wrapped.is_not(None),
-        )
-    )
-
-
-def _holding(
-    session: Session,
-    query: Select[Any],
-    field: str,
-    value: str,
-    agency_ids: Iterable[int],
-    holds: Callable[[AnyRow], bool],
-) -> Generator[AnyRow, None, None]:
-    """The rows of ``query`` in the bucket of ``value`` of ``agency_ids`` that ``holds``,
-    fetched as they are wanted."""
-    # The agencies are filtered here rather than in SQL: given both conditions, SQLite's
-    # planner picks the agency index, which reads every index entry of the agency
-    # (millions in a large partnership) instead of the few hundred in the bucket.
-    agencies = set(agency_ids)
-    # On the session's connection, as Core: plain rows, without the ORM's loading.
-    rows: Result[Any] = session.connection().execute(
-        query.execution_options(yield_per=STREAM_ROWS),
-        {"field": field, "bucket": blind_index.bucket(provider_of(session), field, value)},
-    )
-    try:
-        for row in rows:
-            if row[0] in agencies and holds(row):  # by position: see _Comparison
-                yield row
-    finally:
-        rows.close()
-
-
-def _parties(session: Session, person_ids: list[int]) -> list[AnyRow]:
-    """Where the matched people appear: plain columns only (no ORM objects to build)."""
-    if not person_ids:
-        return []
-    return list(session.connection().execute(_parties_query(), {"ids": person_ids}))
-
-
-def _cases_shown(session: Session, case_ids: list[int]) -> list[AnyRow]:
-    """What a hit shows of each matched case (read for matches only, not for every
-    candidate in the bucket)."""
-    return list(session.connection().execute(_cases_shown_query(), {"ids": case_ids}))
-
-
-@functools.cache
-def _cases_shown_query() -> Select[*tuple[Any, ...]]:
-    return (
-        select(Case.id.label("case_id"), *_SHOWN)
-        .join(Agency, Agency.id == Case.agency_id)
-        .where(Case.id.in_(bindparam("ids", expanding=True)))
-    )
-
-
-@functools.cache
-def _parties_query() -> Select[*tuple[Any, ...]]:
-    return (
-        select(CaseParty.case_id, CaseParty.person_id, CaseParty.role, *_SHOWN)
-        .join(Case, Case.id == CaseParty.case_id)
-        .join(Agency, Agency.id == Case.agency_id)
-        .where(
-            CaseParty.person_id.in_(bindparam("ids", expanding=True)),
-            Case.erased_at.is_(None),
-        )
-        .order_by(CaseParty.id)
-    )
 
 
 def _hit(row: AnyRow, places: tuple[tuple[str, int | None], ...]) -> SearchHit:

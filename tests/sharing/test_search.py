@@ -317,7 +317,7 @@ def test_a_bucket_read_a_row_at_a_time_finds_the_same(session, officers, monkeyp
     for given in ("Ann", "Bea", "Cy", "Di", "Ed"):
         _case(session, officer, _victim("Stream", given, postcode="LS1 4AP"), postcode="LS1 4AP")
     whole = find(session, officer, SearchQuery("postcode", postcode="LS1 4AP"))
-    monkeypatch.setattr("sharing.cases.search.STREAM_ROWS", 1)
+    monkeypatch.setattr("sharing.cases.exact_matches.STREAM_ROWS", 1)
     monkeypatch.setattr("sharing.cases.search.FIRST_BATCH", 1)
     one_by_one = find(session, officer, SearchQuery("postcode", postcode="ls14ap"))
     assert one_by_one == whole
