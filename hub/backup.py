@@ -18,27 +18,41 @@ rotation since the backup does to it, an erasure made final), all before it writ
 anything; then puts the key store copy where the settings name it (never over one that
 is there) and applies the migrations the backup predates; ``hub restore`` then reports
 which data keys the key store opens (``sharing.crypto.rotation.key_coverage``).
+
+Here: taking a backup and restoring one. What a backup holds and reading its manifest are
+``hub.backup_manifest``; copying the database (SQLite's copy, ``pg_dump`` and
+``pg_restore``) is ``hub.backup_databases``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
-import sqlite3
-import subprocess
-from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 
 from sqlalchemy import Engine, inspect
-from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
-from hub import migrate
+from hub.backup_databases import (
+    database_kind,
+    dump_postgres,
+    postgres_program,
+    restore_postgres,
+    sqlite_copy,
+)
 from hub.backup_keys import key_store_problem
+from hub.backup_manifest import (
+    DATABASE_FILE,
+    DOCUMENTS,
+    FORMAT,
+    MANIFEST,
+    BackupError,
+    read_manifest,
+    sha256,
+    write_new,
+)
 from sharing import clock
 from sharing.audit import acts
 from sharing.audit.notes import b64
@@ -46,18 +60,6 @@ from sharing.audit.tree import read_head
 from sharing.crypto.keys import KeyProvider
 from sharing.crypto.rotation import key_status
 from sharing.files.stores import FileStore, StoreError
-from sharing.formats import is_digits
-from sharing.models.base import MAX_ID
-
-FORMAT = "hub-backup/1"
-MANIFEST = "manifest.json"
-DOCUMENTS = "documents"
-_DATABASE_FILE = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
-_CHUNK = 1 << 20
-
-
-class BackupError(Exception):
-    """A backup or restore cannot go on; the message says why, in one line."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def make_backup(
             f"the key store's copy must be kept apart from the backup: {keys_to} and {to} "
             "are the same folder or one holds the other"
         )
-    kind = _kind(engine.url)
+    kind = database_kind(engine.url)
     now = clock.now()
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
@@ -106,7 +108,7 @@ def make_backup(
     key_copy = keys_to / f"keyring-{folder.name.removeprefix('hub-backup-')}.json"
     try:
         hashes = _write_backup(engine, files, key_store_file, folder, key_copy, kind)
-        _check_key_copy(needed, folder / _DATABASE_FILE[kind], kind, key_copy)
+        _check_key_copy(needed, folder / DATABASE_FILE[kind], kind, key_copy)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # nothing half made is left to restore
         raise
@@ -123,7 +125,7 @@ def make_backup(
         "key_versions_held": sorted(keys.versions()),
         "files": hashes,
     }
-    _write_new(folder / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
+    write_new(folder / MANIFEST, (json.dumps(manifest, indent=1) + "\n").encode())
     return Made(folder, key_copy, manifest)
 
 
@@ -132,11 +134,11 @@ def _write_backup(
 ) -> dict[str, str]:
     """Write the database, the case files and the key store's copy; the SHA-256 of each
     file of the backup, by its name in the folder."""
-    database = folder / _DATABASE_FILE[kind]
+    database = folder / DATABASE_FILE[kind]
     if kind == "postgresql":
-        _pg_dump(engine.url, database)
+        dump_postgres(engine.url, database)
     else:
-        _sqlite_copy(Path(str(engine.url.database)), database)
+        sqlite_copy(Path(str(engine.url.database)), database)
     # The files after the database: every document the dump names has its file (one
     # attached meanwhile is a file no document names, which `hub documents check` counts).
     documents = folder / DOCUMENTS
@@ -144,16 +146,16 @@ def _write_backup(
     try:
         names = sorted(files.keys())
         for name in names:
-            _write_new(documents / name, files.get(name))
+            write_new(documents / name, files.get(name))
     except StoreError as e:
         raise BackupError(f"cannot copy the case files from the {files.describe()}: {e}") from e
     try:
-        _write_new(key_copy, key_store_file.read_bytes())
+        write_new(key_copy, key_store_file.read_bytes())
     except OSError as e:
         raise BackupError(f"cannot copy the key store {key_store_file} ({e.strerror})") from e
     return {
-        database.name: _sha256(database),
-        **{f"{DOCUMENTS}/{n}": _sha256(documents / n) for n in names},
+        database.name: sha256(database),
+        **{f"{DOCUMENTS}/{n}": sha256(documents / n) for n in names},
     }
 
 
@@ -173,76 +175,6 @@ def _check_key_copy(needed: list[int], database: Path, kind: str, key_copy: Path
     )
 
 
-def read_manifest(folder: Path) -> dict[str, object]:
-    """A backup's manifest, after checking every file it names against its SHA-256."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BackupError(f"{folder} is not a hub backup: it has no {MANIFEST}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise BackupError(f"{folder / MANIFEST} cannot be read: {e}") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise BackupError(f"{folder / MANIFEST} is not a {FORMAT} manifest")
-    files = manifest.get("files")
-    if manifest.get("database") not in _DATABASE_FILE or not isinstance(files, dict):
-        raise BackupError(f"{folder / MANIFEST} does not say what the backup holds")
-    wrong = _manifest_problem(manifest, files)
-    if wrong:
-        raise BackupError(f"{folder / MANIFEST}: {wrong}")
-    for name, digest in files.items():
-        path = folder / name
-        if not path.is_file():
-            raise BackupError(f"the backup is incomplete: {name} is missing")
-        if _sha256(path) != digest:
-            raise BackupError(f"the backup is damaged: {name} is not the file it was")
-    return manifest
-
-
-def _manifest_problem(manifest: dict[str, object], files: dict[str, object]) -> str | None:
-    """What is wrong with a manifest's fields (its format and database already checked),
-    field first; None when each is what ``make_backup`` writes."""
-    taken = manifest.get("taken_at")
-    try:
-        if not isinstance(taken, str) or datetime.fromisoformat(taken).tzinfo is None:
-            raise ValueError(taken)
-    except ValueError:
-        return f"taken_at: {taken!r} is not a date and time with its offset from UTC"
-    revision = manifest.get("schema_revision")
-    if revision is not None and (
-        not isinstance(revision, str) or revision not in migrate.known_revisions()
-    ):
-        return f"schema_revision: {revision!r} is not a migration this hub knows"
-    audit = manifest.get("audit_log")
-    if (
-        not isinstance(audit, dict)
-        or set(audit) != {"size", "root"}
-        or not _whole(audit["size"], 0)
-        or not (audit["root"] is None or isinstance(audit["root"], str))
-    ):
-        return "audit_log: not the audit log's size and root"
-    for field in ("key_versions_needed", "key_versions_held"):
-        versions = manifest.get(field)
-        if not isinstance(versions, list) or not all(_whole(v, 1) for v in versions):
-            return f"{field}: not a list of key versions (whole numbers from 1)"
-    database = _DATABASE_FILE[str(manifest["database"])]
-    for name, digest in files.items():
-        parent, _, base = name.rpartition("/")
-        if name != database and (parent != DOCUMENTS or not _hex64(base)):
-            return f"files: {name!r} is not a file a backup holds"
-        if not isinstance(digest, str) or not _hex64(digest):
-            return f"files: {name!r} has no SHA-256"
-    return None
-
-
-def _whole(value: object, least: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= MAX_ID
-
-
-def _hex64(text: str) -> bool:
-    """Whether ``text`` is 64 lower-case hexadecimal digits: a SHA-256, or a store key."""
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
-
-
 def restore_backup(
     folder: Path, engine: Engine, files: FileStore, key_store_file: Path, keys_from: Path | None
 ) -> dict[str, object]:
@@ -250,7 +182,7 @@ def restore_backup(
     store, and put the key store copy ``keys_from`` (if given) where the settings name it.
     Returns the manifest. Checks everything it can before it writes anything."""
     manifest = read_manifest(folder)
-    kind = _kind(engine.url)
+    kind = database_kind(engine.url)
     if manifest["database"] != kind:
         raise BackupError(f"this is a backup of a {manifest['database']} database, not {kind}")
     if kind == "sqlite":  # the database is a file: its folder may not be there yet
@@ -275,7 +207,7 @@ def restore_backup(
     existing = next(iter(files.keys()), None)
     if existing is not None:
         raise BackupError(f"the {files.describe()} holds files already: restore into an empty one")
-    database = folder / _DATABASE_FILE[kind]
+    database = folder / DATABASE_FILE[kind]
     needed = manifest["key_versions_needed"]
     assert isinstance(needed, list)  # noqa: S101 - checked with the manifest
     pg_restore = postgres_program("pg_restore") if kind == "postgresql" else None
@@ -283,10 +215,10 @@ def restore_backup(
     if problem:
         raise BackupError(problem)
     if kind == "postgresql":
-        _pg_restore(database, engine.url)
+        restore_postgres(database, engine.url)
     else:
         engine.dispose()
-        _sqlite_copy(database, Path(str(engine.url.database)))
+        sqlite_copy(database, Path(str(engine.url.database)))
     documents = folder / DOCUMENTS
     try:
         for path in sorted(documents.iterdir()):
@@ -295,15 +227,8 @@ def restore_backup(
         raise BackupError(f"cannot put the case files in the {files.describe()}: {e}") from e
     if keys_from is not None:
         key_store_file.parent.mkdir(parents=True, exist_ok=True)
-        _write_new(key_store_file, keys_from.read_bytes())
+        write_new(key_store_file, keys_from.read_bytes())
     return manifest
-
-
-def _kind(url: URL) -> str:
-    backend = url.get_backend_name()
-    if backend not in _DATABASE_FILE:
-        raise BackupError(f"cannot back up a {backend} database")
-    return backend
 
 
 def _new_folder(parent: Path, name: str) -> Path:
@@ -316,104 +241,3 @@ def _new_folder(parent: Path, name: str) -> Path:
             continue
         return folder
     raise BackupError(f"too many backups named {name} in {parent}")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    """Write a new file readable by its owner only, through to the disk."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _sqlite_copy(source: Path, target: Path) -> None:
-    if not source.is_file():
-        raise BackupError(f"there is no SQLite database at {source}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
-        src.backup(dst)
-    target.chmod(0o600)
-
-
-def postgres_program(name: str) -> Path:
-    """``pg_dump`` or ``pg_restore``: from the newest PostgreSQL installed in Debian's
-    layout (a dump needs a version at least the server's), else from the PATH."""
-    installed = sorted(
-        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-        key=lambda p: int(p.parts[-3]) if is_digits(p.parts[-3]) else 0,
-    )
-    if installed:
-        return installed[-1]
-    found = shutil.which(name)
-    if found is None:
-        raise BackupError(f"{name} is not installed (Debian: apt-get install postgresql-client)")
-    return Path(found)
-
-
-def _libpq(url: URL) -> tuple[str, dict[str, str]]:
-    """The database's address for libpq's programs, its password in their environment
-    (never on a command line, where other users of the machine can read it)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    if url.password:
-        environment["PGPASSWORD"] = str(url.password)
-    address = url.set(drivername="postgresql", password=None)
-    return address.render_as_string(hide_password=False), environment
-
-
-def _run(command: list[str], environment: dict[str, str], what: str) -> None:
-    try:
-        result = subprocess.run(  # noqa: S603 - our own arguments, no shell
-            command, env=environment, capture_output=True, text=True, check=False
-        )
-    except OSError as e:
-        raise BackupError(f"cannot run {command[0]} ({e.strerror})") from e
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
-        raise BackupError(f"{what} failed: {last}")
-
-
-def _pg_dump(url: URL, target: Path) -> None:
-    address, environment = _libpq(url)
-    _run(
-        [
-            str(postgres_program("pg_dump")),
-            "--format=custom",
-            "--no-owner",
-            "--no-privileges",
-            f"--file={target}",
-            f"--dbname={address}",
-        ],
-        environment,
-        "pg_dump",
-    )
-    target.chmod(0o600)
-
-
-def _pg_restore(source: Path, url: URL) -> None:
-    address, environment = _libpq(url)
-    _run(
-        [
-            str(postgres_program("pg_restore")),
-            "--no-owner",
-            "--no-privileges",
-            "--exit-on-error",
-            "--single-transaction",
-            f"--dbname={address}",
-            str(source),
-        ],
-        environment,
-        "pg_restore",
-    )
-
-
-def taken_at(manifest: dict[str, object]) -> datetime:
-    return datetime.fromisoformat(str(manifest["taken_at"]))

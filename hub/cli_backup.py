@@ -12,7 +12,8 @@ from flask.cli import with_appcontext
 
 from hub import migrate
 from hub.app import START_ERRORS, create_app
-from hub.backup import BackupError, make_backup, restore_backup, taken_at
+from hub.backup import make_backup, restore_backup
+from hub.backup_manifest import BackupError, taken_at
 from hub.cli_session import ON_THE_COMMAND_LINE
 from hub.config import load_settings
 from hub.database import audit_origin, key_store, new_session

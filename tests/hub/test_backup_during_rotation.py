@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub import migrate
-from hub.backup import BackupError, make_backup
+from hub.backup import make_backup
+from hub.backup_manifest import BackupError
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.rotation import rotate
 from sharing.crypto.sealing import new_data_keys
