@@ -25,6 +25,7 @@ from sharing.formats import whole_number
 from sharing.meetings import (
     conference_change_checks,
     conference_changes,
+    conference_eligibility,
     conference_leavers,
     conferences,
 )
@@ -100,7 +101,7 @@ def _offer(form: ChangeForm, conference: Conference, convening: bool) -> dict[st
     invited = {i.agency_id for i in conference.invitations}
     options = [
         o
-        for o in conferences.invitable(
+        for o in conference_eligibility.invitable(
             db(), conference.case, conference.protocol_id, conference.purpose
         )
         if o.agency.id not in invited
@@ -117,7 +118,7 @@ def _offer(form: ChangeForm, conference: Conference, convening: bool) -> dict[st
         for u in directory.people(db(), conference.case.agency.area_id)
         if u.agency_id in table and u.id not in expected
     ]
-    refused = conferences.refusals(db(), conference.case, people, conference.chair_id)
+    refused = conference_eligibility.refusals(db(), conference.case, people, conference.chair_id)
     own = conference.case.agency_id
     first = sorted(people, key=lambda u: u.agency_id != own)  # stable: by name
     form.attendees.offer_grouped(by_agency(u for u in first if u.id not in refused))

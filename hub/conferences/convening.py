@@ -19,7 +19,7 @@ from sharing import clock, directory
 from sharing.access.decide import Act
 from sharing.errors import InputError, NotAllowed
 from sharing.formats import whole_number
-from sharing.meetings import conference_listing, conferences
+from sharing.meetings import conference_eligibility, conference_listing, conferences
 from sharing.models import Case
 from sharing.protocols.records import party_agencies, shareable_purposes
 from sharing.vocabulary import ConferenceStatus
@@ -100,7 +100,7 @@ SHOW_PEOPLE = "show_people"
 def _offer_attendees(form: ConveneForm, case: Case) -> None:
     """Offer as people expected those of the convening agency and of the agencies ticked
     (the only ones the conference can expect), by agency and name; refuse, saying why,
-    anyone there who could not open the conference (``conferences.refusals``)."""
+    anyone there who could not open the conference (``conference_eligibility.refusals``)."""
     own_agency_id = case.agency_id
     ticked = {whole_number(a) for a in form.agencies.data or []}
     offered = {int(value) for value, _ in form.agencies.choices} & {a for a in ticked if a}
@@ -109,7 +109,7 @@ def _offer_attendees(form: ConveneForm, case: Case) -> None:
         for u in directory.people(db(), case.agency.area_id)
         if u.agency_id in {own_agency_id, *offered}
     ]
-    refused = conferences.refusals(db(), case, people)
+    refused = conference_eligibility.refusals(db(), case, people)
     own_first = sorted(people, key=lambda u: u.agency_id != own_agency_id)  # stable: by name
     form.attendees.offer_grouped(by_agency(u for u in own_first if u.id not in refused))
     form.attendees.refused = {
@@ -132,10 +132,12 @@ def convene(case_id: int) -> Response | tuple[str, int]:
             (v for v, _ in purposes if v.endswith(f":{CONFERENCE_PURPOSE}")), ""
         )
     protocol_id, purpose = chosen_protocol(form.protocol_purpose.data)
-    options = conferences.invitable(db(), record, protocol_id, purpose)
+    options = conference_eligibility.invitable(db(), record, protocol_id, purpose)
     form.agencies.choices = [(str(o.agency.id), o.agency.name) for o in options]
     refusals = {str(o.agency.id): o.refusal for o in options if o.refusal}
-    chairs = conferences.chairs(db(), record.agency.area_id, protocol_id, purpose, record)
+    chairs = conference_eligibility.chairs(
+        db(), record.agency.area_id, protocol_id, purpose, record
+    )
     form.chair.offer_grouped(by_agency(chairs, name_and_agency), first=[("", "Choose the chair")])
     _offer_attendees(form, record)
     escalation_id = whole_number(request.args.get("escalation"))

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 from hub.conferences.views import _conference_page, bp
 from hub.database import db
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.meetings import conferences
+from sharing.meetings import conference_withdrawals
 from sharing.models import Conference, ConferenceInvitation
 
 
@@ -22,7 +22,9 @@ def withdraw(conference_id: int, invitation_id: int) -> Response | str | tuple[s
     if request.method == "GET":
         return _ask_to_withdraw(conference_id, invitation_id)
     try:
-        conferences.withdraw_invitation(db(), current_user.actor, conference_id, invitation_id)
+        conference_withdrawals.withdraw_invitation(
+            db(), current_user.actor, conference_id, invitation_id
+        )
     except NotFound:
         abort(404)
     except NotAllowed:
@@ -50,7 +52,7 @@ def _ask_to_withdraw(
         return redirect(back)
     conference = db().get(Conference, conference_id)
     held = db().get(ConferenceInvitation, invitation_id)
-    if why := refused or conferences.chair_stays(conference, held):
+    if why := refused or conference_withdrawals.chair_stays(conference, held):
         return render_template(
             "confirm.html",
             title=f"Withdraw the invitation to {invitation.agency}: case {page.case_reference}",

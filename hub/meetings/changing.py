@@ -14,7 +14,7 @@ from hub.database import db
 from hub.guard import forbid
 from hub.meetings.views import SeriesForm, bp, offer_people, refuse_at_field, series_input
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
-from sharing.meetings import conferences, series, series_changes
+from sharing.meetings import conference_eligibility, series, series_changes
 from sharing.models import MeetingSeries, User
 from sharing.vocabulary import Cadence
 
@@ -175,7 +175,7 @@ def _chair_cannot_stay(
         return None
     chair = meeting.chair
     why = dict(eligible).get(chair, "their account is no longer active") or (
-        conferences.chair_refusal(db(), chair, protocol_id, purpose)
+        conference_eligibility.chair_refusal(db(), chair, protocol_id, purpose)
     )
     form.chair.refused[str(chair.id)] = f"{chair.display_name} can no longer chair it: {why}"
     return f"{chair.display_name}, {chair.agency.name}, can no longer chair it ({why})"

@@ -23,7 +23,7 @@ from hub.guard import forbid, require_roles
 from hub.sent_once import accepted_once
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
-from sharing.meetings import conferences, series, series_pages
+from sharing.meetings import conference_eligibility, conferences, series, series_pages
 from sharing.models import User
 from sharing.vocabulary import Cadence
 
@@ -156,23 +156,24 @@ def offer_people(
     and purpose, by agency and name; refuse, saying why, anyone whose roles do not take
     part; and say once for each agency not a party to the protocol why its people may not
     be chosen. Gives what to say by a member's name (nothing yet: ``_cannot_stay`` adds)."""
-    taking_part = [u for u, _ in eligible if conferences.part_refusal(u) is None]
+    taking_part = [u for u, _ in eligible if conference_eligibility.part_refusal(u) is None]
     not_party = {
         u.agency_id: f"{u.agency.name} is not a party to that protocol for this purpose, so "
         "its people cannot be members"
         for u, why in eligible
-        if why and conferences.part_refusal(u) is None
+        if why and conference_eligibility.part_refusal(u) is None
     }
     form.members.offer_grouped(by_agency(taking_part, hints=not_party))
     form.members.refused = {
         str(u.id): f"{u.display_name} cannot be a member: {why}"
         for u, _ in eligible
-        if (why := conferences.part_refusal(u))
+        if (why := conference_eligibility.part_refusal(u))
     }
     chairs = (
         u
         for u, why in eligible
-        if why is None and conferences.chair_refusal(db(), u, protocol_id, purpose) is None
+        if why is None
+        and conference_eligibility.chair_refusal(db(), u, protocol_id, purpose) is None
     )
     form.chair.offer_grouped(by_agency(chairs, name_and_agency), first=[("", "Choose the chair")])
     return {}

@@ -17,7 +17,7 @@ from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.db import read_for_change
 from sharing.errors import InputError
-from sharing.meetings import conferences
+from sharing.meetings import conference_eligibility, conferences
 from sharing.meetings.series import members_eligible, protocol_now
 from sharing.models import (
     Case,
@@ -49,7 +49,7 @@ def members_left_out(
             left_out.append((user, why))
     out = {u.id for u, _ in left_out}
     staying = [m.user for m in series.members if m.user_id not in out]
-    refused = conferences.refusals(session, case, staying, series.chair_id)
+    refused = conference_eligibility.refusals(session, case, staying, series.chair_id)
     return left_out + [(u, why) for u in staying if (why := refused.get(u.id))]
 
 
@@ -189,7 +189,7 @@ def _check_chair(
     why = (
         "their account is no longer active"
         if not chair.active
-        else conferences.chair_refusal(session, chair, protocol.id, series.purpose, case)
+        else conference_eligibility.chair_refusal(session, chair, protocol.id, series.purpose, case)
     )
     if why:
         raise InputError(

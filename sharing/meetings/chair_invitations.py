@@ -17,7 +17,7 @@ from sharing import clock, meeting_notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.cases import shares
-from sharing.meetings import conferences, requests
+from sharing.meetings import conference_eligibility, requests
 from sharing.models import Agency, Conference, ConferenceInvitation, MeetingSeries, Share
 
 
@@ -36,7 +36,7 @@ def why_not(session: Session, conference: Conference, agency: Agency, now: datet
     option = next(
         (
             o
-            for o in conferences.invitable(
+            for o in conference_eligibility.invitable(
                 session, case, conference.protocol_id, conference.purpose
             )
             if o.agency.id == agency.id

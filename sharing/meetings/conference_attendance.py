@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
 from sharing.errors import InputError
-from sharing.meetings import conferences, minute_writing
+from sharing.meetings import conference_eligibility, minute_writing
 from sharing.models import Agency, Conference, ConferenceAttendee, User
 from sharing.vocabulary import Attendance
 
@@ -30,15 +30,16 @@ class AttendanceChoices:
 
 
 def attendance_choices(session: Session, conference: Conference) -> AttendanceChoices:
-    """The people who could have been named to attend (``conferences.refusals``) of the
-    agencies at the table, as deputies and as others present."""
+    """The people who could have been named to attend
+    (``conference_eligibility.refusals``) of the agencies at the table, as deputies and as
+    others present."""
     found = session.scalars(
         select(User)
         .join(Agency, Agency.id == User.agency_id)
         .where(User.agency_id.in_(conference.at_the_table), User.active)
         .order_by(Agency.name, User.display_name, User.id)
     ).all()
-    refused = conferences.refusals(session, conference.case, found, conference.chair_id)
+    refused = conference_eligibility.refusals(session, conference.case, found, conference.chair_id)
     people = [u for u in found if u.id not in refused]
     named = {a.user_id for a in conference.expected}
     deputies: dict[int, list[User]] = {}
@@ -70,7 +71,7 @@ def record_attendance(
     """Record who came: ``marks`` by attendee id, and people of the agencies at the table
     who came without being named beforehand. A deputy is an active user of the same
     agency as the person they stand in for; deputies and others present are people who
-    could have been named to attend (``conferences.refusals``)."""
+    could have been named to attend (``conference_eligibility.refusals``)."""
     conference = minute_writing.conference(session, actor, conference_id)
     authorised = minute_writing.writer(session, actor, conference, now=now)
     expected = {a.id: a for a in conference.expected}
@@ -91,7 +92,7 @@ def record_attendance(
                         f"Select who came for {attendee.user.display_name}, from "  # noqa: S608 - words
                         f"{attendee.user.agency.name}",
                     )
-                if why := conferences.refusals(
+                if why := conference_eligibility.refusals(
                     session, conference.case, [deputy], conference.chair_id
                 ).get(deputy.id):
                     raise InputError(
@@ -113,7 +114,9 @@ def record_attendance(
                 raise InputError("also_present", "Select people of the agencies at the conference")
             if user_id not in named:
                 newcomers.append(user)
-        refused = conferences.refusals(session, conference.case, newcomers, conference.chair_id)
+        refused = conference_eligibility.refusals(
+            session, conference.case, newcomers, conference.chair_id
+        )
         for user in newcomers:
             if why := refused.get(user.id):
                 raise InputError(

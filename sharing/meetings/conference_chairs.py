@@ -33,7 +33,8 @@ from sharing.meetings import (
     chair_history,
     chair_invitations,
     conference_changes,
-    conferences,
+    conference_eligibility,
+    conference_withdrawals,
     sitting_clashes,
 )
 from sharing.models import Conference, ConferenceInvitation, User
@@ -77,11 +78,11 @@ def why_fixed(conference: Conference, now: datetime | None = None) -> str | None
 
 def offered(session: Session, conference: Conference) -> list[User]:
     """Who may be chosen as its new chair: those who may chair it as convening would let
-    them (``conferences.chairs``), but its chair, and those whose agency is not at its
-    table and cannot be invited to it (``chair_invitations.why_not``)."""
+    them (``conference_eligibility.chairs``), but its chair, and those whose agency is not
+    at its table and cannot be invited to it (``chair_invitations.why_not``)."""
     now = clock.now()
     table = conference.at_the_table
-    candidates = conferences.chairs(
+    candidates = conference_eligibility.chairs(
         session,
         conference.case.agency.area_id,
         conference.protocol_id,
@@ -139,7 +140,7 @@ def refusal(
             f"{chair.display_name}'s account is disabled, so they cannot chair it: select "
             "someone whose account is active"
         )
-    if why := conferences.chair_refusal(
+    if why := conference_eligibility.chair_refusal(
         session, chair, conference.protocol_id, conference.purpose, conference.case
     ):
         return why
@@ -209,7 +210,7 @@ def change_chair(
     if leaving is not None:
         # Before the chairs are told: the old chair, no longer able to open it, is told of
         # the new chair with a link to their conferences, not to its page.
-        conferences.withdrawn(
+        conference_withdrawals.withdrawn(
             session, actor, conference, leaving, now, why="with a change of chair"
         )
         made += f"; invitations {leaving.id} withdrawn"

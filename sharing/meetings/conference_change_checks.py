@@ -20,7 +20,12 @@ from sharing.access.decide import Act, Actor
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.errors import InputError
 from sharing.formats import checked_text
-from sharing.meetings import conference_leavers, conferences, sitting_clashes
+from sharing.meetings import (
+    conference_eligibility,
+    conference_leavers,
+    conferences,
+    sitting_clashes,
+)
 from sharing.models import Conference, ConferenceAttendee, User
 
 
@@ -228,7 +233,9 @@ def _more_agencies(
         )
     options = {
         o.agency.id: o
-        for o in conferences.invitable(session, case, conference.protocol_id, conference.purpose)
+        for o in conference_eligibility.invitable(
+            session, case, conference.protocol_id, conference.purpose
+        )
     }
     for agency_id in wanted:
         option = options.get(agency_id)
@@ -249,7 +256,8 @@ def _more_people(
     session: Session, conference: Conference, agencies: list[int], attendee_ids: Sequence[int]
 ) -> list[User]:
     """The people to expect who are not expected yet: of the agencies at the table (with
-    those now invited), each one who could open the conference (``conferences.refusals``)."""
+    those now invited), each one who could open the conference
+    (``conference_eligibility.refusals``)."""
     expected = {a.user_id for a in conference.attendees}
     table = {*conference.at_the_table, *agencies}
     people = []
@@ -262,7 +270,7 @@ def _more_people(
                 "attendee_ids", "Select people expected from the agencies at the table"
             )
         people.append(user)
-    refused = conferences.refusals(session, conference.case, people, conference.chair_id)
+    refused = conference_eligibility.refusals(session, conference.case, people, conference.chair_id)
     for user in people:
         if why := refused.get(user.id):
             raise InputError("attendee_ids", f"{user.display_name} cannot be expected: {why}")

@@ -1,8 +1,9 @@
 """Case conferences (DESIGN.md §3): the case's owning agency convenes a multi-agency meeting
 about a case; each agency invited gets a share of the case under the conference's
 protocol and purpose, lasting until a number of days after the meeting; withdrawing an
-invitation revokes its share. Here: who may be invited, chair and be expected, convening
-a conference, and withdrawing an invitation.
+invitation revokes its share. Here: convening a conference. Who may be invited, chair
+and be expected is ``sharing.meetings.conference_eligibility``; withdrawing an
+invitation ``sharing.meetings.conference_withdrawals``.
 
 Attendees read the conference, like the case, through the one decision and reveal: one
 conference's page is ``sharing.meetings.conference_pages``; the conferences a reader may
@@ -12,36 +13,26 @@ agrees ``sharing.meetings.conference_actions``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock, directory, meeting_notices, waiting_meeting_notices
-from sharing.access.authorise import AuthorisedCase, authorise, decision_on, decisions_of
-from sharing.access.decide import Act, Actor, Decision
-from sharing.access.facts import policy
-from sharing.access.scope import Partner
+from sharing import clock, meeting_notices
+from sharing.access.authorise import AuthorisedCase
+from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import share_ending, shares
+from sharing.cases import shares
 from sharing.crypto.sealing import seal_many
-from sharing.db import read_for_change
-from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.errors import InputError
 from sharing.formats import checked_text
 from sharing.meetings import requests, sitting_clashes
-from sharing.models import (
-    Agency,
-    Case,
-    Conference,
-    ConferenceAttendee,
-    ConferenceInvitation,
-    User,
-)
+from sharing.meetings.conference_eligibility import chair_refusal, invitable, refusals
+from sharing.models import Conference, ConferenceAttendee, ConferenceInvitation, User
 from sharing.protocols.records import shareable_purposes
 from sharing.risk import escalation as escalation_prompts
-from sharing.vocabulary import ConferenceStatus, Role, ShareOrigin
+from sharing.vocabulary import ConferenceStatus, ShareOrigin
 
 MAX_QUESTION = 500
 MAX_AGENDA = 5_000
@@ -49,44 +40,6 @@ MAX_PLACE = 200
 MAX_LINK = 500
 #: How far ahead a conference may be convened.
 FURTHEST_AHEAD = timedelta(days=366)
-#: Roles that may chair a conference.
-CHAIRS = frozenset({Role.CONFERENCE_CHAIR, Role.MANAGER})
-#: Roles that take part in a conference: the roles its pages serve, which answer its
-#: information requests. Only they are expected at one or are a meeting's members.
-TAKING_PART = requests.ANSWERING_ROLES
-
-
-def part_refusal(user: User) -> str | None:
-    """Why this person cannot be expected at a conference (their roles cannot open it, nor
-    answer its requests), or None."""
-    if user.has_role(*TAKING_PART):
-        return None
-    return (
-        "their roles do not take part in conferences (only case officers, managers, "
-        "partner viewers and conference chairs do)"
-    )
-
-
-def refusals(
-    session: Session, case: Case, people: Sequence[User], chair_id: int | None = None
-) -> dict[int, str]:
-    """Why each of ``people`` cannot be expected at a conference on ``case``, by user id
-    (those who can are left out): their roles do not take part (``part_refusal``), or, of
-    the case's own agency, the access rules do not let them open the case (a case officer
-    of another team); the chair (``chair_id``) opens it as its chair. Decided for them all
-    at once."""
-    found = {u.id: why for u in people if (why := part_refusal(u))}
-    own = [
-        u
-        for u in people
-        if u.agency_id == case.agency_id and u.id not in found and u.id != chair_id
-    ]
-    decided = decisions_of(session, [Actor.of(u) for u in own], case.id)
-    for user in own:
-        decision = decided.get(user.id)
-        if decision is None or not decision.allowed:
-            found[user.id] = "they cannot open this case: it is neither theirs nor their team's"
-    return found
 
 
 @dataclass(frozen=True)
@@ -109,95 +62,6 @@ class ConferenceInput:
     #: The partnership meeting's sitting it is brought onto, if it is: it takes the
     #: sitting's time and chair, so it is no clash with that sitting.
     sitting_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Invitable:
-    """An agency and whether the conference's protocol lets it be invited, with why not."""
-
-    agency: Agency
-    refusal: str | None = None
-
-
-def invitable(
-    session: Session, case: Case, protocol_id: int | None, purpose: str
-) -> list[Invitable]:
-    """Every other agency of the case's area, each with the reason it cannot be invited
-    under this protocol and purpose, if it cannot (the form says why)."""
-    compiled = policy(session)
-    agencies = session.scalars(
-        select(Agency)
-        .where(Agency.area_id == case.agency.area_id, Agency.id != case.agency_id)
-        .order_by(Agency.name)
-    )
-    found = []
-    for agency in agencies:
-        granted = any(g.protocol_id == protocol_id for g in compiled.grants(agency.id, purpose))
-        found.append(
-            Invitable(
-                agency,
-                None
-                if granted
-                else f"{agency.name} is not a party to an active case conference protocol "
-                "that gives it case data for this purpose",
-            )
-        )
-    return found
-
-
-def chairs(
-    session: Session, area_id: int, protocol_id: int | None, purpose: str, case: Case | None = None
-) -> list[User]:
-    """Active users of the area's agencies who may chair a conference under this protocol
-    and purpose (on ``case``): see ``chair_refusal``. Decided for them all at once, so
-    the cost does not grow with the staff."""
-    candidates = [u for u in directory.people(session, area_id) if u.has_role(*CHAIRS)]
-    own = (
-        decisions_of(
-            session, [Actor.of(u) for u in candidates if u.agency_id == case.agency_id], case.id
-        )
-        if case is not None
-        else {}
-    )
-    return [
-        u
-        for u in candidates
-        if chair_refusal(session, u, protocol_id, purpose, case, decided=own) is None
-    ]
-
-
-def chair_refusal(
-    session: Session,
-    user: User,
-    protocol_id: int | None,
-    purpose: str,
-    case: Case | None = None,
-    *,
-    decided: Mapping[int, Decision] | None = None,
-) -> str | None:
-    """Why this person may not chair a conference under this protocol and purpose, or
-    None. A chair is a conference chair or manager who can open the conference: one whose
-    roles work ``case`` (their agency's own), or whose agency and roles the protocol's
-    clauses give something for the purpose. ``decided``: the decisions on ``case`` of its
-    agency's people, by user id, if already made (``decisions_of``)."""
-    if not user.has_role(*CHAIRS):
-        return f"{user.display_name} is not a conference chair or manager"
-    actor = Actor.of(user)
-    if case is not None and case.agency_id == user.agency_id:
-        own = (
-            decided[user.id]
-            if decided is not None and user.id in decided
-            else decision_on(session, actor, case.id)
-        )
-        if own is not None and own.allowed:
-            return None
-    grants = Partner.grants(actor, policy(session), purpose, clock.today())
-    if any(g.protocol_id == protocol_id for g in grants):
-        return None
-    return (
-        f"{user.display_name} could not open the conference: that protocol gives their "
-        "role nothing for this purpose"
-    )
 
 
 def convene(
@@ -386,72 +250,3 @@ def _convene(
         ),
     )
     return conference
-
-
-def withdraw_invitation(
-    session: Session, actor: Actor, conference_id: int, invitation_id: int
-) -> ConferenceInvitation:
-    """The convening agency withdraws an agency's invitation: its share ends at once, its
-    people are no longer expected, and notices still waiting to go to it are dropped.
-    Refused (``InputError``, recorded) for the chair's agency, while they chair: the chair
-    could no longer open the conference nor agree its minutes."""
-    conference = session.get(Conference, conference_id)
-    invitation = session.get(ConferenceInvitation, invitation_id)
-    if conference is None or invitation is None or invitation.conference_id != conference.id:
-        raise NotFound(invitation_id)
-    authorise(session, actor, conference.case_id, Act.REVOKE_SHARE)
-    if conference.case.agency_id != actor.agency_id:
-        raise NotAllowed("only the convening agency withdraws invitations")
-    read_for_change(session, invitation)  # withdrawn twice at once: the second waits, then sees it
-    if invitation.withdrawn_at is None and (why := chair_stays(conference, invitation)):
-        acts.refuse(
-            session,
-            acts.Action.CONFERENCE_WITHDRAW,
-            actor=actor,
-            subject=acts.Subject("conference", conference.id),
-            reason=f"refused: agency {invitation.agency_id} is the chair's",
-        )
-        raise InputError("invitation", why)
-    if invitation.withdrawn_at is None:
-        withdrawn(session, actor, conference, invitation, clock.now())
-    return invitation
-
-
-def withdrawn(
-    session: Session,
-    actor: Actor,
-    conference: Conference,
-    invitation: ConferenceInvitation,
-    now: datetime,
-    *,
-    why: str = "",
-) -> None:
-    """Withdraw the invitation (held for change; the convening agency's ``actor`` may):
-    its share ends at once, notices still waiting to go to its agency about the conference
-    are dropped, and one ``conference.withdraw`` entry says so (``why``, if given, says
-    what it was withdrawn with)."""
-    invitation.withdrawn_at = now
-    invitation.withdrawn_by_id = actor.user_id
-    share_ending.revoke_share(session, actor, invitation.share_id, now=now)
-    waiting_meeting_notices.withdraw_unsent(session, invitation.agency_id, conference)
-    acts.record(
-        session,
-        acts.Action.CONFERENCE_WITHDRAW,
-        actor=actor,
-        subject=acts.Subject("conference", conference.id),
-        basis=f"agency {invitation.agency_id}; share {invitation.share_id} revoked"
-        + (f"; {why}" if why else ""),
-    )
-
-
-def chair_stays(conference: Conference, invitation: ConferenceInvitation) -> str | None:
-    """Why the invitation cannot be withdrawn (``Conference.chaired_from`` its agency), or
-    None; ``sharing.cases.share_ending.chair_keeps`` says the same of revoking its share."""
-    chair = conference.chair
-    if not conference.chaired_from(invitation.agency_id):
-        return None
-    return (
-        f"You cannot withdraw the invitation to {invitation.agency.name}: "
-        f"{chair.display_name} of {invitation.agency.name} chairs this conference, and "
-        "could then neither open it nor agree its minutes"
-    )

@@ -29,7 +29,7 @@ from sharing.audit import acts
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import checked_text
-from sharing.meetings import conferences, sitting_clashes
+from sharing.meetings import conference_eligibility, conferences, sitting_clashes
 from sharing.models import (
     Agency,
     MeetingSeries,
@@ -143,7 +143,7 @@ def members_eligible(
             parties[user.agency_id] = any(
                 g.protocol_id == protocol_id for g in compiled.grants(user.agency_id, purpose)
             )
-        why = conferences.part_refusal(user)
+        why = conference_eligibility.part_refusal(user)
         if why is None and not parties[user.agency_id]:
             why = f"{user.agency.name} is not a party to that protocol for this purpose"
         found.append((user, why))
@@ -220,7 +220,9 @@ def checked_settings(session: Session, area_id: int, data: SeriesInput) -> Setti
     chair, why = eligible.get(data.chair_id or 0, (None, None))
     if chair is None:
         raise InputError("chair_id", "Select the chair")
-    if why := why or conferences.chair_refusal(session, chair, protocol.id, data.purpose):
+    if why := why or conference_eligibility.chair_refusal(
+        session, chair, protocol.id, data.purpose
+    ):
         raise InputError("chair_id", why)
     members = []
     for user_id in dict.fromkeys([chair.id, *data.member_ids]):

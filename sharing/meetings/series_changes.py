@@ -29,7 +29,7 @@ from sharing.errors import NotAllowed
 from sharing.meetings import (
     chair_history,
     chair_invitations,
-    conferences,
+    conference_eligibility,
     series,
     sitting_chairs,
     sitting_clashes,
@@ -308,12 +308,12 @@ def _may_not_chair(
 ) -> str | None:
     """Why ``chair`` may not chair the conference, as convening it would say: their
     account is not active, their roles or their agency's clauses under its protocol give
-    them nothing for its purpose (``conferences.chair_refusal``), or their agency is not
-    at its table and cannot be invited to it (``chair_invitations.why_not``); None if
-    they may."""
+    them nothing for its purpose (``conference_eligibility.chair_refusal``), or their
+    agency is not at its table and cannot be invited to it (``chair_invitations.why_not``);
+    None if they may."""
     if not chair.active:
         return f"{chair.display_name}'s account is no longer active"
-    why = conferences.chair_refusal(
+    why = conference_eligibility.chair_refusal(
         session, chair, conference.protocol_id, conference.purpose, conference.case
     )
     if why:

@@ -36,6 +36,7 @@ from sharing.cases.incidents import IncidentInput, add_incident
 from sharing.meetings import (
     conference_actions,
     conference_attendance,
+    conference_eligibility,
     conferences,
     minutes,
     requests,
@@ -118,7 +119,9 @@ def grow_case(session: Session, incidents: int, rng: random.Random) -> tuple[int
                 purpose="case_conference",
                 agency_ids=[
                     o.agency.id
-                    for o in conferences.invitable(session, case, protocol.id, "case_conference")
+                    for o in conference_eligibility.invitable(
+                        session, case, protocol.id, "case_conference"
+                    )
                     if o.refusal is None and o.agency.id in others
                 ],
                 chair_id=chair.id,

@@ -24,7 +24,12 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import locks
 from sharing.crypto.sealing import unseal
 from sharing.errors import InputError
-from sharing.meetings import conference_attendance, conference_listing, conferences, series
+from sharing.meetings import (
+    conference_attendance,
+    conference_eligibility,
+    conference_listing,
+    series,
+)
 from sharing.models import (
     AuditEntry,
     Case,
@@ -503,7 +508,7 @@ def test_only_someone_who_could_open_the_conference_is_offered_or_accepted_as_ch
         )
     )
     area = manager.agency.area_id
-    offered = conferences.chairs(demo_session, area, trigger.id, "community_trigger")
+    offered = conference_eligibility.chairs(demo_session, area, trigger.id, "community_trigger")
     assert manager in offered
     assert conference_chair not in offered
     with pytest.raises(InputError) as refused:

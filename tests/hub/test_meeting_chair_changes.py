@@ -20,7 +20,7 @@ from hub.templating import uk_datetime
 from sharing import clock, notices
 from sharing.access.authorise import decision_on
 from sharing.access.decide import Actor
-from sharing.meetings import conferences
+from sharing.meetings import conference_withdrawals
 from sharing.models import (
     AuditEntry,
     Conference,
@@ -271,7 +271,7 @@ def test_a_conference_that_cannot_invite_the_new_chairs_agency_keeps_its_chair_s
     )
     invitation = next(i for i in kept.invitations if i.agency_id == police)
     convenor = Actor.of(demo_session.get(User, kept.case.officer_id))
-    conferences.withdraw_invitation(demo_session, convenor, kept.id, invitation.id)
+    conference_withdrawals.withdraw_invitation(demo_session, convenor, kept.id, invitation.id)
     demo_session.commit()
     kept_id, shares_before = kept.id, _shares_of(demo_session, kept.case_id)
     client, manager = _manager(demo_hub, demo_session)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from hub.cases.actions import NOT_AN_OWNER_AGENCY
 from sharing import accounts
 from sharing.cases import agency_actions
-from sharing.meetings import conferences
+from sharing.meetings import conference_eligibility
 from sharing.models import Action, Agency, AuditEntry, Case, Conference, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
@@ -142,7 +142,7 @@ def test_the_convenor_chooses_the_agencies_then_their_people_and_keeps_what_they
     own = case.agency.name
     # Those who take part in conferences, and of the case's own agency, who may open it.
     everyone = demo_session.scalars(select(User).where(User.active)).all()
-    refused = conferences.refusals(demo_session, case, everyone)
+    refused = conference_eligibility.refusals(demo_session, case, everyone)
     names = {
         agency: people
         for agency, people in _expected(
@@ -205,7 +205,9 @@ def test_a_meetings_members_are_chosen_agency_by_agency_and_an_agency_not_a_part
     organiser = demo_client(demo_hub, demo_user(demo_session, "larkmoor-ha", Role.MANAGER))
     page = organiser.get("/meetings/new").get_data(as_text=True)
     assert _fieldsets(page, "members") == _expected(
-        demo_session, lambda u: conferences.part_refusal(u) is None, lambda u: u.display_name
+        demo_session,
+        lambda u: conference_eligibility.part_refusal(u) is None,
+        lambda u: u.display_name,
     )
     chairs = [agency for agency, _ in _optgroups(page, "chair")]
     assert chairs == sorted(chairs)

@@ -24,7 +24,7 @@ from sharing.meetings import (
     bringing_cases,
     conference_cancelling,
     conference_changes,
-    conferences,
+    conference_withdrawals,
     minutes,
     series,
     sitting_dates,
@@ -211,7 +211,7 @@ def test_an_invitation_withdrawn_twice_at_once_is_withdrawn_once(
         case_id = conference.case_id
 
     def withdraw(session: Session) -> None:
-        conferences.withdraw_invitation(session, convenor, conference_id, invitation_id)
+        conference_withdrawals.withdraw_invitation(session, convenor, conference_id, invitation_id)
 
     subject = ("conference", conference_id)
     with sessions() as session:
