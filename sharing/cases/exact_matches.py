@@ -129,7 +129,7 @@ def _holding(
     )
     try:
         for row in rows:
-            if row[0] in agencies and holds(row):  # by position: see _Comparison
+            if row.agency_id in agencies and holds(row):
                 yield row
     finally:
         rows.close()
