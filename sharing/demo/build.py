@@ -53,6 +53,7 @@ from sharing.demo.planner import Planner
 from sharing.demo.referrals import follow_hate_pathway, refer_to_safeguarding
 from sharing.demo.reviews import review_cases
 from sharing.demo.risk import alert_shared_escalations, assess_cases
+from sharing.demo.steps import notices_went
 from sharing.demo.timeline import start_of
 from sharing.demo.trigger import receive_applications
 from sharing.files.stores import FileStore
@@ -134,6 +135,7 @@ def build_demo(
     writer.partnership()
     for plan in plans:
         writer.case(plan)
+    notices_went(session)  # the managers were told of each lock request as it was asked
     session.flush()
     risk = assess_cases(session, start_of(today), seed)
     sign_protocols(session, start_of(today))
