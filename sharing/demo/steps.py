@@ -51,9 +51,9 @@ def weekday(day: date) -> date:
     return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
 
 
-def at_hour(day: date, hour: int) -> datetime:
-    """``hour`` o'clock on ``day`` in England, as a UTC moment."""
-    return datetime.combine(day, time(hour), clock.PARTNERSHIP_ZONE).astimezone(UTC)
+def at_hour(day: date, hour: int, minute: int = 0) -> datetime:
+    """``hour`` o'clock (and ``minute`` past) on ``day`` in England, as a UTC moment."""
+    return datetime.combine(day, time(hour, minute), clock.PARTNERSHIP_ZONE).astimezone(UTC)
 
 
 def notices_went(session: Session) -> None:

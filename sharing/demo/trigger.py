@@ -1,27 +1,27 @@
 """The demo partnership's year of Community Trigger applications, recorded by its Trigger
 lead from victims the demo holds at relevant bodies, so the threshold counts are real
-(``YEAR``): about nine months ago one met (a hate incident or three complaints) and
-reviewed, its two recommendations done; one not met; one met whose complaints include one
-on a case its landlord had just locked (the lead sees only who holds it), reviewed without
-recommendations; one met by discretion to protect the victim, reviewed; 40 working days
-ago one met, reviewed, with one recommendation still open, and the applicant's appeal not
-upheld; 25 working days ago one not met, whose applicant appealed and the appeal body
-upheld the appeal six working days ago, so the lead is to decide again; 12 working days ago one met by discretion, before
-the panel's next sitting; and one made on the public form three working days ago,
-waiting for its decision, its applicant saying whom they reported it to, which the lead
-corrected the next day: an agency holding their complaints they did not name. The panel is the
-area's ASB Case Review panel (a partnership meeting under the Community Trigger
-protocol), set up for the first review; each review is a sitting of it, to which the
-agencies holding the counted complaints bring their cases. Each step as the
-people took it, with the clock held then."""
+(``trigger_year.YEAR``): about nine months ago one met (a hate incident or three
+complaints) and reviewed, its two recommendations done; one not met; one met whose
+complaints include one on a case its landlord had just locked (the lead sees only who
+holds it), reviewed without recommendations; one met by discretion to protect the victim,
+reviewed; 40 working days ago one met, reviewed, with one recommendation still open, and
+the applicant's appeal not upheld; 25 working days ago one not met, whose applicant
+appealed and the appeal body upheld the appeal six working days ago, so the lead is to
+decide again; 12 working days ago one met by discretion, before the panel's next sitting;
+and one made on the public form three working days ago, waiting for its decision, its
+applicant saying whom they reported it to, which the lead corrected the next day: an
+agency holding their complaints they did not name. The panel is the area's ASB Case
+Review panel (a partnership meeting under the Community Trigger protocol), set up for the
+first review; each review is a sitting of it, to which the agencies holding the counted
+complaints bring their cases (``trigger_panel``). Each step as the people took it, with
+the clock held then."""
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -33,21 +33,10 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import locks
 from sharing.demo.names import Resident
 from sharing.demo.plan import CasePlan
-from sharing.demo.steps import notices_went, staff_with
-from sharing.meetings import bringing_cases, series
-from sharing.meetings.sitting_clashes import sittings_near
-from sharing.models import (
-    Agency,
-    Case,
-    Conference,
-    MeetingSeries,
-    MeetingSitting,
-    ProtocolRecord,
-    Share,
-    TriggerApplication,
-    TriggerLetter,
-    User,
-)
+from sharing.demo.steps import at_hour, notices_went
+from sharing.demo.trigger_panel import before_the_panel, reviewed, sent_back
+from sharing.demo.trigger_year import YEAR, Slot, working_days_before
+from sharing.models import Agency, Case, Conference, Share, TriggerApplication, TriggerLetter, User
 from sharing.trigger import (
     applications,
     complaints,
@@ -55,49 +44,15 @@ from sharing.trigger import (
     pages,
     posting,
     reports,
-    review,
-    review_outcome,
-    review_recommendations,
     threshold,
 )
 from sharing.trigger.complaints import relevant_agencies
 from sharing.trigger.procedure import Procedure, load_procedure
-from sharing.trigger.workdays import england_and_wales, working_day_from
+from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import CaseStatus, LockReason, PartyRole, Role, TriggerChannel
 
 #: The partnership's procedure, shipped in the repository.
 PROCEDURE = Path(__file__).resolve().parents[2] / "config" / "northshire-community-trigger.toml"
-PROBLEMS = (
-    "Loud parties and shouting most nights, and I have been threatened on the stairs. I "
-    "have reported it to my landlord and the police and nothing changes.",
-    "Youths gathering outside my shop every evening, damaging the shutters and swearing at "
-    "customers.",
-    "The people next door play music through the night and bang on the wall when I ask "
-    "them to stop.",
-    "My elderly mother is being targeted by people who come to her door at night; she is "
-    "frightened to go out.",
-    "Motorbikes ridden round the estate late at night, and the riders threaten anyone who "
-    "complains.",
-    "Rubbish dumped in our garden and eggs thrown at the windows by the family opposite.",
-    "Drug dealing from the flat below: people coming and going all night, and needles on "
-    "the stairs.",
-    "People knock on my door at night asking for my neighbour; I am frightened to answer.",
-)
-#: The protocol the review panel shares cases under.
-PANEL_PROTOCOL = "northshire-community-trigger"
-
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), clock.PARTNERSHIP_ZONE).astimezone(UTC)
-
-
-def _panel_sits(session: Session, day: date) -> datetime:
-    """When the review panel sits on ``day``: at 10am, or at 2pm when another meeting of
-    the partnership sits that morning (their members are often the same people)."""
-    morning = _at(day, 10)
-    if session.scalar(sittings_near(morning, None)) is not None:
-        return _at(day, 14)
-    return morning
 
 
 def _victims(plans: Sequence[CasePlan], codes: set[str]) -> list[Resident]:
@@ -127,70 +82,6 @@ def _homes(plans: Sequence[CasePlan]) -> dict[tuple[str, date], str]:
                 key = (party.resident.family_name, party.resident.date_of_birth)
                 homes.setdefault(key, ", ".join(plan.address.lines.splitlines()))
     return homes
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One application of the demo's year: when it came, what the lead decided, and how
-    far its review went."""
-
-    working_days_ago: int
-    decision: str | None
-    problem: str
-    #: Recommendations of the panel: (owner agency code, days after the panel, text).
-    recommendations: tuple[tuple[str, int, str], ...] = ()
-    reviewed: bool = False
-    appealed: bool = False
-    #: Lock one case holding a counted complaint before the application is made.
-    lock_one: bool = False
-    #: Put before the panel's next sitting, not yet sat.
-    before_the_panel: bool = False
-    #: How it came (``TriggerChannel``): by phone, or on the public form.
-    channel: str = "phone"
-    #: Whom the applicant says they reported it to ("Who have you reported it to?"):
-    #: (an agency's code, or ``input_checks.SOMEONE_ELSE`` and who, months before it came).
-    reported_to: tuple[tuple[str, str, int | None], ...] = ()
-    #: The lead corrects whom it was reported to, the working day after it came, adding
-    #: the agency holding the applicant's latest complaint that they did not name.
-    corrected: bool = False
-    #: "Not met", appealed four working days after, and the appeal upheld eight working
-    #: days later: the threshold is to be decided again (``sharing.trigger.decided_again``).
-    sent_back: bool = False
-
-
-PATROLS = (
-    "northshire-police",
-    30,
-    "Neighbourhood patrols of the block on Friday and Saturday evenings",
-)
-VISIT = ("northshire-homes", 20, "Visit the household with the police and consider an injunction")
-YEAR = (
-    Slot(200, "met", PROBLEMS[4], (PATROLS, VISIT), reviewed=True),
-    Slot(170, "not_met", PROBLEMS[5]),
-    Slot(140, "met", PROBLEMS[6], reviewed=True, lock_one=True),
-    Slot(
-        110,
-        "discretion",
-        PROBLEMS[3],
-        (("northshire-csp", 25, "Arrange a support worker and a weekly call"),),
-        reviewed=True,
-    ),
-    Slot(40, "met", PROBLEMS[0], (PATROLS, VISIT), reviewed=True, appealed=True),
-    Slot(25, "not_met", PROBLEMS[1], sent_back=True),
-    Slot(12, "discretion", PROBLEMS[7], before_the_panel=True),
-    Slot(
-        3,
-        None,
-        PROBLEMS[2],
-        channel="online",
-        reported_to=(
-            ("northshire-police", "", 2),
-            ("northshire-csp", "", 1),
-            (input_checks.SOMEONE_ELSE, "My ward councillor", None),
-        ),
-        corrected=True,
-    ),
-)
 
 
 def receive_applications(
@@ -224,7 +115,7 @@ def receive_applications(
     codes = random.Random(seed)
     made = 0
     for slot in YEAR:
-        received = _working_days_before(today, slot.working_days_ago)
+        received = working_days_before(today, slot.working_days_ago)
         victim = _victim_for(session, procedure, area, victims, used, received, slot)
         if victim is None:
             continue
@@ -246,11 +137,11 @@ def receive_applications(
         if slot.corrected:
             _correct_reports(session, actor, procedure, area, application, victim, received)
         if slot.reviewed:
-            _reviewed(session, actor, procedure, application, today, slot)
+            reviewed(session, actor, procedure, application, today, slot)
         elif slot.before_the_panel:
-            _before_the_panel(session, actor, procedure, application, today)
+            before_the_panel(session, actor, procedure, application, today)
         elif slot.sent_back:
-            _sent_back(session, actor, procedure, application, today)
+            sent_back(session, actor, procedure, application, today)
         made += 1
     session.flush()
     notices_went(session)
@@ -262,7 +153,7 @@ def _posted(session: Session, actor: Actor, procedure: Procedure, today: date) -
     """The lead printed and posted each letter to post the working day after it was
     written, but for those written in the last four working days: still to post."""
     calendar = england_and_wales()
-    since = _working_days_before(today, 4)
+    since = working_days_before(today, 4)
     to_post = session.scalars(
         select(TriggerLetter)
         .where(TriggerLetter.by_post, TriggerLetter.posted_at.is_(None))
@@ -272,7 +163,7 @@ def _posted(session: Session, actor: Actor, procedure: Procedure, today: date) -
         written = clock.day_of(letter.created_at)
         if written < since:
             posted_on = calendar.add(written, 1)
-            with clock.pinned(_at(posted_on, 16)):
+            with clock.pinned(at_hour(posted_on, 16)):
                 posting.mark_posted(session, actor, procedure, letter.application_id, letter.kind)
 
 
@@ -336,238 +227,16 @@ def _lock_a_counted_case(
         if manager is None:
             continue
         calendar = england_and_wales()
-        with clock.pinned(_at(_working_days_before(received, 4), 10)):
+        with clock.pinned(at_hour(working_days_before(received, 4), 10)):
             request = locks.request_lock(
                 session,
                 authorise(session, Actor.of(case.officer), case.id, Act.REQUEST_LOCK),
                 LockReason.EMPLOYEE_REPORTED,
                 "The reported person's partner works in our repairs team.",
             )
-        with clock.pinned(_at(calendar.add(_working_days_before(received, 4), 1), 9)) as now:
+        with clock.pinned(at_hour(calendar.add(working_days_before(received, 4), 1), 9)) as now:
             locks.decide_lock(session, Actor.of(manager), request.id, approve=True, now=now)
         return
-
-
-def _panel(session: Session, procedure: Procedure, at: datetime, first: datetime) -> MeetingSeries:
-    """The area's ASB Case Review panel: set up and chaired by the community safety
-    manager (the Community Trigger protocol gives conference chairs nothing), with the police, the integrated care board and the largest
-    landlord as standing members."""
-    protocol = session.scalar(
-        select(ProtocolRecord).where(
-            ProtocolRecord.key == PANEL_PROTOCOL, ProtocolRecord.status == "active"
-        )
-    )
-    members = [
-        staff_with(session, code, role)
-        for code, role in (
-            ("northshire-police", Role.MANAGER),
-            ("northshire-icb", Role.PARTNER_VIEWER),
-            ("northshire-homes", Role.MANAGER),
-        )
-    ]
-    with clock.pinned(at) as now:
-        return series.set_up(
-            session,
-            Actor.of(staff_with(session, procedure.lead, Role.MANAGER)),
-            series.SeriesInput(
-                name="Northshire ASB Case Review panel",
-                cadence="monthly",
-                protocol_id=protocol.id if protocol else None,
-                purpose=review.PURPOSE,
-                chair_id=staff_with(session, procedure.lead, Role.MANAGER).id,
-                member_ids=[m.id for m in members],
-                first_at=first,
-                place="Northshire Civic Centre, committee room 2",
-            ),
-            now=now,
-        )
-
-
-def _reviewed(
-    session: Session,
-    lead: Actor,
-    procedure: Procedure,
-    application: TriggerApplication,
-    today: date,
-    slot: Slot,
-) -> None:
-    """The application's review: before a sitting of the panel ten working days after
-    the decision (the panel set up the day after the first decision to need it); the
-    holders bring their cases; the slot's recommendations; the outcome three working days
-    after the sitting; each recommendation done twelve working days after the sitting but
-    the last of an appealed review; and, if the slot says, an appeal ten working days
-    after the outcome, not upheld."""
-    calendar = england_and_wales()
-    decided = clock.day_of(application.decided_at or clock.now())
-    sat_on = calendar.add(decided, 10)
-    sitting = _sitting(
-        session, procedure, _at(calendar.add(decided, 1), 9), _panel_sits(session, sat_on)
-    )
-    with clock.pinned(_at(calendar.add(decided, 1), 10)) as now:
-        review.convene(session, lead, procedure, application.id, sitting.id, now=now)
-    for request in application.requests:
-        case = request.case
-        if request.locked or case is None or case.status is not CaseStatus.ACTIVE:
-            continue  # a locked case's lock members decide for themselves
-        with clock.pinned(_at(calendar.add(decided, 2), 11)) as now:
-            bringing_cases.bring_case(
-                session,
-                authorise(session, Actor.of(case.officer), case.id, Act.CONVENE),
-                sitting.id,
-                f"ASB Case Review {application.reference}: how the complaints were dealt with",
-                share_days=28,
-                now=now,
-            )
-    with clock.pinned(_at(sat_on, 15)) as now:
-        for code, days, text in slot.recommendations:
-            owner = staff_with(session, code, Role.MANAGER)
-            review_recommendations.recommend(
-                session,
-                lead,
-                procedure,
-                application.id,
-                review_recommendations.RecommendationInput(
-                    owner.agency_id, working_day_from(sat_on + timedelta(days=days), calendar), text
-                ),
-                now=now,
-            )
-    with clock.pinned(_at(calendar.add(sat_on, 3), 12)) as now:
-        review_outcome.record_outcome(
-            session,
-            lead,
-            procedure,
-            application.id,
-            "The agencies each acted on the reports made to them, but did not share what "
-            "they knew or agree a plan, and nobody told you what was being done.",
-            "A named officer at your landlord will be your single point of contact from now "
-            "on and will call you within a week; keep your incident diary, and call 999 if "
-            "you are in danger."
-            if slot.recommendations
-            else "The agencies will keep working together on the case as they are.",
-            now=now,
-        )
-    done_on = calendar.add(sat_on, 12)
-    to_do = application.recommendations[:-1] if slot.appealed else application.recommendations
-    for recommendation in to_do:
-        if done_on >= today:
-            break
-        manager = notices.managers(session, recommendation.owner_agency_id)[0]
-        with clock.pinned(_at(done_on, 16)) as now:
-            review_recommendations.complete(
-                session,
-                Actor.of(manager),
-                recommendation.id,
-                "Done as recommended; the applicant was told.",
-                now=now,
-            )
-    if not slot.appealed:
-        return
-    _appeal(
-        session,
-        lead,
-        procedure,
-        application,
-        today,
-        calendar.add(sat_on, 13),
-        "The review did not look at the threats on the stairs.",
-        "not_upheld",
-        "The panel looked at every complaint, including the threats, and its "
-        "recommendations address them.",
-    )
-
-
-def _sent_back(
-    session: Session,
-    lead: Actor,
-    procedure: Procedure,
-    application: TriggerApplication,
-    today: date,
-) -> None:
-    """The applicant appeals the "not met" decision four working days after it, and the
-    appeal body upholds the appeal eight working days later (before today): the threshold
-    is to be decided again."""
-    decided = clock.day_of(application.decided_at or clock.now())
-    _appeal(
-        session,
-        lead,
-        procedure,
-        application,
-        today,
-        england_and_wales().add(decided, 4),
-        "I have reported the youths to the police again and again and nobody asked me about it.",
-        "upheld",
-        "The applicant was not asked about the reports they made to the police, which may "
-        "be held under another address: the decision is to be made again once they have "
-        "been.",
-    )
-
-
-def _appeal(
-    session: Session,
-    lead: Actor,
-    procedure: Procedure,
-    application: TriggerApplication,
-    today: date,
-    appealed: date,
-    reasons: str,
-    decision: str,
-    findings: str,
-) -> None:
-    """The applicant's appeal received on ``appealed`` with their ``reasons``, and the
-    appeal body's ``decision`` and ``findings`` eight working days later; neither unless
-    that day is before ``today``."""
-    decided = england_and_wales().add(appealed, 8)
-    if decided >= today:
-        return
-    with clock.pinned(_at(appealed, 10)) as now:
-        review_outcome.record_appeal(
-            session, lead, procedure, application.id, appealed, reasons, now=now
-        )
-    with clock.pinned(_at(decided, 14)) as now:
-        review_outcome.decide_appeal(
-            session, lead, procedure, application.id, decision, findings, decided, now=now
-        )
-
-
-def _sitting(
-    session: Session, procedure: Procedure, at: datetime, sits: datetime
-) -> MeetingSitting:
-    """A sitting of the area's review panel at ``sits``: the panel set up then, if it is
-    not yet; else a further sitting scheduled by the community safety manager."""
-    panel = session.scalar(select(MeetingSeries).where(MeetingSeries.purpose == review.PURPOSE))
-    if panel is None:
-        return _panel(session, procedure, at, sits).sittings[0]
-    with clock.pinned(at) as now:
-        return series.schedule(
-            session,
-            Actor.of(staff_with(session, procedure.lead, Role.MANAGER)),
-            panel.id,
-            sits,
-            now=now,
-        )
-
-
-def _before_the_panel(
-    session: Session,
-    lead: Actor,
-    procedure: Procedure,
-    application: TriggerApplication,
-    today: date,
-) -> None:
-    """The discretion application, put before the panel's next sitting (six working days
-    on)."""
-    panel = session.scalar(select(MeetingSeries).where(MeetingSeries.purpose == review.PURPOSE))
-    if panel is None:
-        return
-    with clock.pinned(_at(_working_days_before(today, 1), 9)) as now:
-        sitting = series.schedule(
-            session,
-            Actor.of(staff_with(session, procedure.lead, Role.MANAGER)),
-            panel.id,
-            _panel_sits(session, england_and_wales().add(today, 6)),
-            now=now,
-        )
-        review.convene(session, lead, procedure, application.id, sitting.id, now=now)
 
 
 def _advised(
@@ -617,7 +286,7 @@ def _correct_reports(
         area,
         complaints.Applicant(family_name=victim.family_name, date_of_birth=victim.date_of_birth),
     )
-    with clock.pinned(_at(england_and_wales().add(received, 1), 10)):
+    with clock.pinned(at_hour(england_and_wales().add(received, 1), 10)):
         pages.application_page(session, lead, procedure, application.id)
         said = reports.correctable(session, lead, procedure, application.id).said
     named = {r.agency for r in said}
@@ -636,7 +305,7 @@ def _correct_reports(
     agency = found.held[latest.id].agency
     month = latest.reported_on.replace(day=1)
     corrected = (*said, input_checks.ReportedTo(codes[latest.agency_id], agency, month))
-    with clock.pinned(_at(england_and_wales().add(received, 1), 10, 5)) as now:
+    with clock.pinned(at_hour(england_and_wales().add(received, 1), 10, 5)) as now:
         reports.correct(
             session,
             lead,
@@ -675,7 +344,7 @@ def _apply(
         problem=problem,
         reported_to=reported,
     )
-    with clock.pinned(_at(received, 11)) as now:
+    with clock.pinned(at_hour(received, 11)) as now:
         if slot.channel == TriggerChannel.ONLINE.value:
             application = applications.submit_online(
                 session, procedure, given, now=now, codes=codes
@@ -687,7 +356,7 @@ def _apply(
     if decision is None:
         return application
     wait = 5 if decision == "discretion" else 7
-    with clock.pinned(_at(england_and_wales().add(received, wait), 15)) as now:
+    with clock.pinned(at_hour(england_and_wales().add(received, wait), 15)) as now:
         pages.application_page(session, actor, procedure, application.id)
         applications.decide(
             session,
@@ -706,12 +375,3 @@ def _apply(
             now=now,
         )
     return application
-
-
-def _working_days_before(day: date, count: int) -> date:
-    """The working day ``count`` working days before ``day``."""
-    calendar = england_and_wales()
-    found = day
-    while calendar.between(found, day) < count or not calendar.is_working_day(found):
-        found = date.fromordinal(found.toordinal() - 1)
-    return found
