@@ -19,7 +19,7 @@ from sharing import clock, known_browsers
 from sharing.accounts import RECOMMENDED, HashingCost, find_user, hashing_cost, password_hasher
 from sharing.audit import acts
 from sharing.authenticator_apps import authenticator_secret, check_totp
-from sharing.crypto.sealing import SealedValueError
+from sharing.crypto.sealed_format import SealedValueError
 from sharing.db import read_for_change
 from sharing.known_browsers import KnownBrowser
 from sharing.models import User

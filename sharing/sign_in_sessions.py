@@ -28,7 +28,7 @@ from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.crypto import authenticator_secrets
 from sharing.crypto.authenticator_secrets import SET_UP_AT_SIGN_IN, SET_UP_IN_SESSION
-from sharing.crypto.sealing import SealedValueError
+from sharing.crypto.sealed_format import SealedValueError
 from sharing.models import SignInSession, SignInStep, User
 from sharing.vocabulary import SessionEnd
 

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import inspect
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from sharing.crypto.sealing import provider_of
+from sharing.crypto.data_keys import provider_of
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile
 from sharing.models import LastChanged, User

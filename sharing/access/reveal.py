@@ -22,15 +22,9 @@ from sqlalchemy.orm import DeclarativeBase, Session
 
 from sharing.access.decide import Decision
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import (
-    ErasedValue,
-    RowOpener,
-    SealedValueError,
-    load_data_keys,
-    open_file,
-    unseal_many,
-    unseal_records,
-)
+from sharing.crypto.data_keys import load_data_keys
+from sharing.crypto.sealed_format import ErasedValue, SealedValueError
+from sharing.crypto.sealing import RowOpener, open_file, unseal_many, unseal_records
 from sharing.formats import normalise_address, same_value
 from sharing.formats import other_names as other_names_of
 from sharing.models import Case, DataKey, Person

@@ -30,7 +30,8 @@ from sharing.access.decide import Act, Decision
 from sharing.access.reveal import load_data_keys, may_read, reveal, reveal_file
 from sharing.audit import acts
 from sharing.cases import people_shown
-from sharing.crypto.sealing import ErasedValue, IntegrityFailure, seal_file, seal_many
+from sharing.crypto.sealed_format import ErasedValue, IntegrityFailure
+from sharing.crypto.sealing import seal_file, seal_many
 from sharing.errors import InputError, NotFound
 from sharing.files import checks
 from sharing.files.stores import FileStore, MissingFile, delete_after_commit, new_key

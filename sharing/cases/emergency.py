@@ -16,7 +16,8 @@ from sharing.access.decide import Act, Actor, decide
 from sharing.access.facts import facts_of, policy
 from sharing.access.reveal import reveal_one
 from sharing.audit import acts
-from sharing.crypto.sealing import data_key_for, destroy_data_key, load_data_keys, seal
+from sharing.crypto.data_keys import data_key_for, destroy_data_key, load_data_keys
+from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import tidied

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from sharing.access.reveal import Comparison
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import provider_of
+from sharing.crypto.data_keys import provider_of
 from sharing.models import Agency, BlindIndex, Case, CaseParty, DataKey, Person
 
 #: A row of any columns.

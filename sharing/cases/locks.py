@@ -18,7 +18,8 @@ from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal_one
 from sharing.audit import acts
 from sharing.cases import lock_decisions
-from sharing.crypto.sealing import load_data_keys, seal
+from sharing.crypto.data_keys import load_data_keys
+from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import tidied

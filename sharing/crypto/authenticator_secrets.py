@@ -34,7 +34,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.orm import Session
 
-from sharing.crypto.sealing import FORMAT_AES_GCM, IntegrityFailure, SealedValueError, provider_of
+from sharing.crypto.data_keys import provider_of
+from sharing.crypto.sealed_format import FORMAT_AES_GCM, IntegrityFailure, SealedValueError
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,9 @@ from sqlalchemy import and_, delete, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from sharing.audit import acts
+from sharing.crypto.data_keys import provider_of
 from sharing.crypto.keys import KeyProvider
-from sharing.crypto.sealing import provider_of, unseal_many
+from sharing.crypto.sealing import unseal_many
 from sharing.formats import (
     normalise_phone,
     normalise_postcode,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from sharing.crypto.data_keys import wrap_context
 from sharing.crypto.keys import KeyProvider, KeyringError
-from sharing.crypto.sealing import wrap_context
 
 
 def opens_wrapped_key(keys: KeyProvider, version: int, key_id: int, wrapped: bytes) -> bool:

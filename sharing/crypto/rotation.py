@@ -24,8 +24,8 @@ from sqlalchemy import ColumnElement, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from sharing.audit import acts
+from sharing.crypto.data_keys import keep_new_keys_out, wrap_context
 from sharing.crypto.keys import KeyProvider, KeyringError
-from sharing.crypto.sealing import keep_new_keys_out, wrap_context
 from sharing.models import DataKey
 
 

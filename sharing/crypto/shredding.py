@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.crypto.sealing import destroy_data_key
+from sharing.crypto.data_keys import destroy_data_key
 from sharing.models import Case, Person, TriggerApplication
 
 #: The basis of every erasure's audit entry, unless it says more.

@@ -43,12 +43,8 @@ from sharing.cases.incidents import IncidentInput, check_incident
 from sharing.cases.people import PersonInput, check_person
 from sharing.cases.recording import Checked
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import (
-    forget_data_keys,
-    new_data_keys,
-    provider_of,
-    sealed_values,
-)
+from sharing.crypto.data_keys import forget_data_keys, new_data_keys, provider_of
+from sharing.crypto.sealing import sealed_values
 from sharing.db import insert_rows, reserve_ids
 from sharing.formats import other_names
 from sharing.imports.matching import Key, Linked, held_people, key_of, not_saved

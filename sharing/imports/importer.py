@@ -20,7 +20,7 @@ from sharing.access.decide import Act, Actor
 from sharing.access.reveal import not_held
 from sharing.cases import casework, first_contact, incidents, reviews
 from sharing.cases.people import PersonInput, check_person
-from sharing.crypto.sealing import forget_data_keys
+from sharing.crypto.data_keys import forget_data_keys
 from sharing.db import read_for_change
 from sharing.errors import InputError
 from sharing.imports.batch import CaseBatch

@@ -57,19 +57,12 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import actions, casework, incidents, people
 from sharing.cases.search import SearchQuery, search, search_term
-from sharing.crypto import blind_index, sealing
+from sharing.crypto import blind_index, data_keys, sealing
 from sharing.crypto.blind_index import bucket, index_lengths, normalise_name, surname_dob
+from sharing.crypto.data_keys import load_data_keys, wrap_context
 from sharing.crypto.keys import LocalKeyring
-from sharing.crypto.sealing import (
-    FORMAT_AES_GCM,
-    load_data_keys,
-    personal_columns,
-    seal,
-    seal_many,
-    unseal,
-    unseal_records,
-    wrap_context,
-)
+from sharing.crypto.sealed_format import FORMAT_AES_GCM, personal_columns
+from sharing.crypto.sealing import seal, seal_many, unseal, unseal_records
 from sharing.db import make_engine, make_session_factory
 from sharing.demo.names import EMAIL_DOMAINS, FAMILY_NAMES, GIVEN_NAMES
 from sharing.demo.notes import ACTION_DESCRIPTIONS, SUPPORT_NEEDS
@@ -808,6 +801,8 @@ def plaintext_copy(plaintext: Plaintext) -> Iterator[None]:
         "unseal_records": plain_records,
         "load_data_keys": no_keys,
     }
+    # Where each lives (data keys are loaded by sharing.crypto.data_keys).
+    home = {name: data_keys if name == "load_data_keys" else sealing for name in by_name}
     replaced: list[tuple[object, str, object]] = [
         (sealing, "_opening_cipher", sealing._opening_cipher),
         (sealing.RowOpener, "open", sealing.RowOpener.open),
@@ -816,7 +811,7 @@ def plaintext_copy(plaintext: Plaintext) -> Iterator[None]:
         if module is None or not module.__name__.startswith(("sharing", "hub")):
             continue
         for name in by_name:
-            if getattr(module, name, None) is getattr(sealing, name):
+            if getattr(module, name, None) is getattr(home[name], name):
                 replaced.append((module, name, getattr(module, name)))
     stand_ins = {"_opening_cipher": decrypts, "open": decrypts, **by_name}
     for owner, name, _ in replaced:

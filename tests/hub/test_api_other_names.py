@@ -17,7 +17,8 @@ from sharing import api_clients
 from sharing.access.decide import Actor
 from sharing.cases import share_lists
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import load_data_keys, seal_many, unseal
+from sharing.crypto.data_keys import load_data_keys
+from sharing.crypto.sealing import seal_many, unseal
 from sharing.formats import other_names, other_names_document
 from sharing.models import AuditEntry, Case, CaseParty, Person
 from sharing.vocabulary import Role

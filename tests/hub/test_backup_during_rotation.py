@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from hub import migrate
 from hub.backup import make_backup
 from hub.backup_manifest import BackupError
+from sharing.crypto.data_keys import new_data_keys
 from sharing.crypto.keys import LocalKeyring
 from sharing.crypto.rotation import rotate
-from sharing.crypto.sealing import new_data_keys
 from sharing.db import make_session_factory, reserve_ids
 from sharing.files.stores import LocalStore
 from sharing.models import DataKey

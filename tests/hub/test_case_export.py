@@ -14,7 +14,8 @@ from sharing.access.decide import Actor
 from sharing.access.facts import facts_of
 from sharing.audit import acts
 from sharing.cases.export import COLUMNS
-from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
+from sharing.crypto.sealed_format import SealedValueError, personal_columns
+from sharing.crypto.sealing import unseal
 from sharing.models import AuditEntry, Case, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import PASSWORD

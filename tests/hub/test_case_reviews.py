@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from hub.templating import uk_date
 from sharing import clock
-from sharing.crypto.sealing import personal_columns
+from sharing.crypto.sealed_format import personal_columns
 from sharing.models import AuditEntry, Case, CaseParty, CaseReview
 from sharing.vocabulary import CaseStatus, Priority, Role
 from tests.fixtures.app import csrf_token

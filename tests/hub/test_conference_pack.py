@@ -27,7 +27,8 @@ from hub import pdf
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases.needs import Needs
-from sharing.crypto.sealing import load_data_keys, seal_many
+from sharing.crypto.data_keys import load_data_keys
+from sharing.crypto.sealing import seal_many
 from sharing.models import Conference, Person, User
 from sharing.risk.assessments import AssessmentInput, record_assessment
 from sharing.risk.matrix import shipped

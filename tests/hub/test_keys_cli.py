@@ -23,9 +23,9 @@ from sharing.cases.erasure import erase_case
 from sharing.cases.search import SearchQuery, search
 from sharing.crypto import blind_index
 from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.data_keys import provider_of, wrap_context
 from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import rotate
-from sharing.crypto.sealing import provider_of, wrap_context
 from sharing.db import make_engine, make_session_factory
 from sharing.models import Agency, Area, AuditEntry, BlindIndex, Case, User
 from sharing.vocabulary import AgencyType, CaseCategory, PartyRole, Priority, Role, Triage

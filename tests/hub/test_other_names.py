@@ -12,7 +12,8 @@ from datetime import date
 from sqlalchemy import select
 
 from sharing.crypto import blind_index
-from sharing.crypto.sealing import load_data_keys, seal_many, unseal_many
+from sharing.crypto.data_keys import load_data_keys
+from sharing.crypto.sealing import seal_many, unseal_many
 from sharing.formats import other_names_document
 from sharing.models import AuditEntry, BlindIndex, Case, CaseParty, Person
 from sharing.vocabulary import Role

@@ -21,7 +21,8 @@ from sharing.access.decide import Act, Actor, Decision
 from sharing.access.facts import (
     facts_of,
 )
-from sharing.crypto.sealing import SealedValueError, personal_columns, unseal
+from sharing.crypto.sealed_format import SealedValueError, personal_columns
+from sharing.crypto.sealing import unseal
 from sharing.meetings import conference_listing
 from sharing.models import (
     BreakGlass,

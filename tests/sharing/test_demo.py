@@ -19,7 +19,8 @@ from sharing.authenticator_apps import authenticator_secret
 from sharing.cases.needs import adjustments_sentence
 from sharing.crypto.blind_index import index_lengths
 from sharing.crypto.keys import LocalKeyring
-from sharing.crypto.sealing import personal_columns, unseal
+from sharing.crypto.sealed_format import personal_columns
+from sharing.crypto.sealing import unseal
 from sharing.db import make_engine, make_session_factory
 from sharing.demo import (
     DEMO_ACCOUNTS,

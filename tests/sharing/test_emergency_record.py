@@ -19,7 +19,8 @@ from sharing.access.decide import Act
 from sharing.cases import emergency
 from sharing.cases.erasure import erase_case
 from sharing.crypto.keys import LocalKeyring
-from sharing.crypto.sealing import ErasedValue, seal, unseal
+from sharing.crypto.sealed_format import ErasedValue
+from sharing.crypto.sealing import seal, unseal
 from sharing.db import make_session_factory
 from sharing.models import AuditQueued, BreakGlass, Case, Share
 from sharing.vocabulary import Role

@@ -20,9 +20,9 @@ from sharing.access.reveal import ERASED
 from sharing.cases import casework, disclosure, incidents, people
 from sharing.cases.erasure import erase_case, erase_person
 from sharing.cases.search import SearchQuery, search
+from sharing.crypto.data_keys import wrap_context
 from sharing.crypto.keys import KeyringError, LocalKeyring
 from sharing.crypto.rotation import key_status, rotate
-from sharing.crypto.sealing import wrap_context
 from sharing.db import make_engine, make_session_factory
 from sharing.errors import NotAllowed, NotFound
 from sharing.models import Agency, Area, BlindIndex, Case, CaseParty, DataKey, LockMember, Person

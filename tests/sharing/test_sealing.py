@@ -20,15 +20,16 @@ from sqlalchemy.orm import Session
 from sharing import accounts
 from sharing.access.decide import CATEGORIES
 from sharing.crypto.blind_index import index_lengths
+from sharing.crypto.data_keys import destroy_data_key, forget_data_keys
 from sharing.crypto.keys import KeyringError, LocalKeyring
-from sharing.crypto.sealing import (
+from sharing.crypto.sealed_format import (
     ErasedValue,
     IntegrityFailure,
     SealedValueError,
-    destroy_data_key,
-    forget_data_keys,
-    open_file,
     personal_columns,
+)
+from sharing.crypto.sealing import (
+    open_file,
     seal,
     seal_file,
     seal_many,
