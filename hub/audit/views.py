@@ -1,48 +1,29 @@
 """The data protection officer's pages: the audit log, emergency accesses to review, and
 subject access reports. DPOs see the log, not case content, except in a subject access
-report, which is itself recorded."""
+report, which is itself recorded.
+
+This module holds the blueprint, the audit log and the emergency accesses to review, and
+what the other pages share (a refused form recorded, the Community Trigger's rules by
+name); subject access is ``hub.audit.subject_access_reports``, checkpoints and
+co-signing ``hub.audit.cosigning``."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from wtforms import StringField
+from wtforms.validators import Optional
 
-from hub import audit_witnesses
 from hub.choice_fields import ChoiceField, ChoiceGroup, EnumSelectField
-from hub.database import audit_origin, db, key_store
+from hub.database import db
 from hub.date_fields import DateInputField
-from hub.forms import HubForm, TextLimit, as_sentence
+from hub.forms import HubForm
 from hub.guard import require_roles
-from hub.search.views import SearchForm, query_of
 from sharing import clock, directory
-from sharing.audit import (
-    acts,
-    checkpoints,
-    emergency_log,
-    notes,
-    subject_access,
-    subject_access_application_report,
-    subject_access_applications,
-    trail,
-    witnessing,
-)
-from sharing.audit import log as audit_log
+from sharing.audit import acts, emergency_log, subject_access, trail
 from sharing.audit.areas import by_area
-from sharing.errors import InputError, NotFound
 from sharing.formats import whole_number
 from sharing.models import User
 
@@ -135,7 +116,7 @@ def log() -> Response | tuple[str, int]:
             current_user.actor,
             filters,
             page=whole_number(request.args.get("page")) or 1,
-            rules=_threshold_rules(),
+            rules=threshold_rules(),
         )
     return render_template(
         "audit/log.html",
@@ -148,7 +129,7 @@ def log() -> Response | tuple[str, int]:
     ), 200 if valid else 400
 
 
-def _threshold_rules() -> dict[str, str]:
+def threshold_rules() -> dict[str, str]:
     """The Community Trigger's threshold rules' titles by id, as its pages say them."""
     procedure = current_app.extensions["hub.trigger_procedure"]
     return {rule.id: rule.title for rule in procedure.rules}
@@ -225,42 +206,7 @@ def emergency_access() -> tuple[str, int]:
     ), 200 if valid else 400
 
 
-@bp.route("/subject-access", methods=["GET", "POST"])
-def find_subject() -> tuple[str, int]:
-    form = SearchForm()  # the requester's details: posted, never in the address
-    form.kind.choices = list(subject_access.KINDS.items())
-    if request.method == "GET":
-        form.kind.data = "surname_dob"
-    candidates = applications = None
-    more = more_applications = False
-    if form.validate_on_submit():
-        try:
-            query = query_of(form)
-            found = subject_access.find_people(db(), current_user.actor, query)
-            candidates, more = found.people, found.more
-            held = subject_access_applications.find_applications(db(), current_user.actor, query)
-            applications, more_applications = held.applications, held.more
-        except InputError as e:
-            candidates = applications = None
-            field = form.field_by_name(e.field) or form.kind
-            field.errors = [*field.errors, e.message]  # type: ignore[list-item]
-    if form.errors:  # the fields named, never what was typed
-        _refuse_input(acts.Action.SUBJECT_ACCESS_SEARCH, form, acts.Subject("search"))
-    status = 400 if form.errors else 200
-    return render_template(
-        "audit/find_subject.html",
-        title="Subject access request",
-        form=form,
-        candidates=candidates,
-        more=more,
-        most=subject_access.MAX_CANDIDATES,
-        applications=applications,
-        applicant=subject_access_applications.APPLICANT,
-        more_applications=more_applications,
-    ), status
-
-
-def _refuse_input(action: acts.Action, form: HubForm, subject: acts.Subject) -> None:
+def refuse_input(action: acts.Action, form: HubForm, subject: acts.Subject) -> None:
     """Record ``form`` refused for its input, naming its fields in error, never what was
     typed in them: a subject access search under its purpose."""
     purpose = subject_access.PURPOSE if action is acts.Action.SUBJECT_ACCESS_SEARCH else None
@@ -272,194 +218,3 @@ def _refuse_input(action: acts.Action, form: HubForm, subject: acts.Subject) -> 
         purpose=purpose,
         reason=acts.input_refused(sorted(form.errors)),
     )
-
-
-@bp.route("/subject-access/<int:person_id>")
-def subject_report(person_id: int) -> str:
-    try:
-        report = subject_access.compile_report(
-            db(),
-            current_user.actor,
-            person_id,
-            current_app.extensions["hub.closure_survey"],
-            rules=_threshold_rules(),
-        )
-    except NotFound:
-        abort(404)
-    return render_template(
-        "audit/subject_report.html", title="Subject access report", report=report
-    )
-
-
-@bp.route("/subject-access/application/<int:application_id>")
-@bp.route(
-    "/subject-access/application/<int:application_id>/applicant",
-    defaults={"requester": subject_access_applications.APPLICANT},
-)
-def application_report(
-    application_id: int, requester: str = subject_access_applications.VICTIM
-) -> str:
-    """An application's report for its victim, or (``/applicant``) for the person who
-    applied for them, as the search matched the requester."""
-    try:
-        report = subject_access_application_report.compile_application_report(
-            db(), current_user.actor, application_id, requester, rules=_threshold_rules()
-        )
-    except NotFound:
-        abort(404)
-    return render_template(
-        "audit/application_report.html",
-        title="Subject access report: Community Trigger application",
-        report=report,
-    )
-
-
-# -- Checkpoints and co-signing ---------------------------------------------------------
-
-#: Checkpoints listed on the page, newest first.
-CHECKPOINTS_SHOWN = 20
-
-
-class CheckpointForm(HubForm):
-    """ "Make a checkpoint now": a button, with its CSRF token."""
-
-
-class RegisterKeyForm(HubForm):
-    public_key = TextAreaField(
-        "Your agency's public key",
-        validators=[DataRequired("Paste your agency's public key")],
-    )
-    name = StringField(
-        "Name on its signatures",
-        validators=[Optional(), TextLimit(checkpoints.MAX_KEY_NAME, "the name on its signatures")],
-    )
-
-
-class CosignForm(HubForm):
-    agency_key = ChoiceField("Your agency's key", message="Select your agency's key")
-    signature = TextAreaField(
-        "Signature",
-        validators=[DataRequired("Paste the signature line that verify_audit.py cosign printed")],
-    )
-
-
-@bp.route("/checkpoints", methods=["GET", "POST"])
-def checkpoint_list() -> Response | str:
-    form = CheckpointForm()
-    if form.validate_on_submit():
-        try:
-            made = checkpoints.make_checkpoint(
-                db(), key_store(), audit_origin(), actor=current_user.actor
-            )
-        except checkpoints.LogDamaged:
-            db().rollback()
-            flash("No checkpoint was signed: the audit log is damaged (below).", "error")
-            return redirect(url_for("audit.checkpoint_list"))
-        if made is not None:
-            db().commit()
-            audit_witnesses.send(db(), made)
-        flash(
-            f"Checkpoint {made.id} signed: the log's first {made.size:,} entries."
-            if made
-            else "The log is empty: there is nothing to sign yet.",
-            "success",
-        )
-        return redirect(url_for("audit.checkpoint_list"))
-    recent = checkpoints.recent(db(), audit_origin(), CHECKPOINTS_SHOWN)
-    keys = checkpoints.agency_keys(db(), current_user.agency_id)
-    mine = {k.id for k in keys}
-    agencies = {a.id: a.name for a in directory.agencies_by_id(db()).values()}
-    return render_template(
-        "audit/checkpoints.html",
-        title="Checkpoints and co-signing",
-        damage=checkpoints.damage(db(), audit_origin()),
-        waiting=audit_log.waiting(db()),
-        witnesses=witnessing.statuses(db(), audit_witnesses.configured()),
-        form=form,
-        checkpoints=recent,
-        keys=keys,
-        cosigned={c.id for c in recent if any(s.agency_key_id in mine for s in c.cosignatures)},
-        agencies=agencies,
-        hub_key=notes.verifier_key(audit_origin(), key_store().checkpoint_public_key()),
-    )
-
-
-@bp.route("/checkpoints/<int:checkpoint_id>/note")
-def checkpoint_note(checkpoint_id: int) -> Response:
-    """The checkpoint's note text, to co-sign offline with ``verify_audit.py cosign``."""
-    try:
-        checkpoint = checkpoints.get(db(), checkpoint_id)
-    except checkpoints.CheckpointError:
-        abort(404)
-    return Response(
-        checkpoints.signed_note(checkpoint),
-        mimetype="text/plain",
-        headers={"Content-Disposition": f"attachment; filename=checkpoint-{checkpoint.id}.txt"},
-    )
-
-
-@bp.route("/checkpoints/keys", methods=["GET", "POST"])
-def register_key() -> Response | tuple[str, int]:
-    form = RegisterKeyForm()
-    if form.validate_on_submit():
-        try:
-            name, public_key = notes.read_public_key(form.public_key.data or "")
-            if form.name.data and name and form.name.data != name:
-                raise notes.NoteError(f"the key is named {name}, not {form.name.data}")
-            agency = current_user.agency
-            key = checkpoints.register_agency_key(
-                db(),
-                agency=agency,
-                public_key=public_key,
-                name=form.name.data or name or agency.code,
-                registered_by=current_user.user,
-            )
-        except (notes.NoteError, checkpoints.CheckpointError) as e:
-            form.public_key.errors = [as_sentence(e)]  # type: ignore[assignment]
-        else:
-            flash(f"Key {key.name} registered for {agency.name}.", "success")
-            return redirect(url_for("audit.checkpoint_list"))
-    if request.method == "POST":
-        _refuse_input(
-            acts.Action.AUDIT_KEY_REGISTER, form, acts.Subject("agency", current_user.agency_id)
-        )
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "audit/register_key.html", title="Register your agency's key", form=form
-    ), status
-
-
-@bp.route("/checkpoints/<int:checkpoint_id>/cosign", methods=["GET", "POST"])
-def cosign(checkpoint_id: int) -> Response | tuple[str, int]:
-    try:
-        checkpoint = checkpoints.get(db(), checkpoint_id)
-    except checkpoints.CheckpointError:
-        abort(404)
-    keys = checkpoints.agency_keys(db(), current_user.agency_id)
-    if not keys:
-        flash("Register your agency's key before you co-sign.", "important")
-        return redirect(url_for("audit.register_key"))
-    form = CosignForm()
-    form.agency_key.choices = [(str(k.id), k.name) for k in keys]
-    if request.method == "GET":
-        form.agency_key.data = str(keys[0].id)
-    if form.validate_on_submit():
-        key = next(k for k in keys if str(k.id) == form.agency_key.data)
-        try:
-            signature = checkpoints.signature_from(form.signature.data or "", key)
-            checkpoints.cosign(db(), checkpoint.id, key.id, signature, actor=current_user.actor)
-        except checkpoints.CheckpointError as e:
-            form.signature.errors = [as_sentence(e)]  # type: ignore[assignment]
-        else:
-            flash(f"Checkpoint {checkpoint.id} co-signed with {key.name}.", "success")
-            return redirect(url_for("audit.checkpoint_list"))
-    if request.method == "POST":  # a signature that does not verify is worth knowing of
-        _refuse_input(acts.Action.AUDIT_COSIGN, form, acts.Subject("checkpoint", checkpoint.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template(
-        "audit/cosign.html",
-        title=f"Co-sign checkpoint {checkpoint.id}",
-        form=form,
-        checkpoint=checkpoint,
-        note=checkpoints.text_of(checkpoint),
-    ), status
