@@ -53,6 +53,15 @@ _WHAT = {
         "An officer asks for case {reference} to be locked or unlocked, for a manager to "
         "decide. The request and its explanation are in the hub's lock requests."
     ),
+    NoticeKind.MORE_ASKED: (
+        "A partner agency asks your agency for more of case {reference} than its share "
+        "gives. What it asks for, why and by when are in the hub, for the case's officer "
+        "or a manager to answer: share more, or decline, saying why."
+    ),
+    NoticeKind.MORE_ANSWERED: (
+        "The agency that holds case {reference} answered your agency's request for more of "
+        "it. The case's page in the hub says what they answered."
+    ),
     NoticeKind.LOCK_DECIDED: (
         "A manager decided your request to lock or unlock case {reference}. The case's page "
         "in the hub says what they decided and, for a refusal, why."

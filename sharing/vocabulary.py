@@ -762,6 +762,8 @@ class NoticeKind(Labelled):
     LOCK_DECIDED = "lock_decided", "A manager decided your request to lock or unlock a case"
     LOCK_REQUESTED = "lock_requested", "An officer asks for a case to be locked or unlocked"
     EMERGENCY_ACCESS = "emergency_access", "A partner opened your agency's case in an emergency"
+    MORE_ASKED = "more_asked", "A partner agency asks for more of your agency's case"
+    MORE_ANSWERED = "more_answered", "Your agency's request for more of a case is answered"
 
 
 class EscalationReason(Labelled):

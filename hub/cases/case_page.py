@@ -11,7 +11,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act
 from sharing.access.facts import policy
-from sharing.cases import erasure, pages, reviews
+from sharing.cases import erasure, more_requests, pages, reviews
 from sharing.errors import NotAllowed, NotFound, PurposeNotShared, PurposeRequired
 from sharing.formats import whole_number
 from sharing.meetings import conference_listing
@@ -48,6 +48,7 @@ def show(case_id: int) -> str | tuple[str, int]:
                 "Open it from the cases shared with your agency.",
             ],
         ), 403
+    more = more_requests.on_case(db(), authorised)
     page = pages.case_page(
         db(),
         authorised,
@@ -74,6 +75,10 @@ def show(case_id: int) -> str | tuple[str, int]:
         hate=page.hate,
         safeguarding=page.safeguarding,
         documents=page.documents,
+        more=more,
+        may_ask_more=not page.view.decision.own_agency
+        and bool(page.view.decision.shares)
+        and bool(more_requests.askable(page.view.decision)),
         conferences=conference_listing.of_case(db(), current_user.actor, case_id),
         kept=erasure.kept_people(db(), authorised),
         erased_by=erasure.erased_by(db(), authorised.case),

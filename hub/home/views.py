@@ -2,7 +2,8 @@
 priority; the conferences I chair or am expected at, coming up, and those I convened or
 chair whose date has passed, to record held or cancel; for the Community Trigger lead,
 the applications by working days left; for a relevant body's managers, the review
-recommendations their agency has open."""
+recommendations their agency has open; for a case's officer and managers, partners'
+requests for more of it waiting for an answer."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask_login import current_user
 from hub.database import db
 from hub.guard import for_every_role, may_open
 from sharing import alerts, clock
+from sharing.cases import more_requests
 from sharing.cases.listing import home_summary
 from sharing.cases.share_lists import shared_case_count
 from sharing.meetings import conference_listing, requests
@@ -66,6 +68,7 @@ def home() -> str:
         risk_due=risk_due,
         shared_count=shared_count,
         to_answer=to_answer,
+        more_waiting=more_requests.waiting(db(), actor),
         overdue_requests=overdue,
         date_passed=date_passed,
         coming_up=coming_up,

@@ -19,7 +19,7 @@ from hub.templating import uk_date
 from sharing import clock, directory
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import share_ending, share_lists, shares
+from sharing.cases import more_answers, share_ending, share_lists, shares
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.protocols import records as protocol_records
@@ -64,6 +64,7 @@ def _made_by_workflows() -> dict[str, str]:
 def new(case_id: int) -> Response | tuple[str, int]:
     authorised, case = case_to_work_on(case_id, Act.SHARE, "share form")
     escalation_id = whole_number(request.args.get("escalation"))
+    asked = whole_number(request.args.get("request"))  # a partner's request for more
     form = ShareForm()
     form.agency.choices, form.protocol_purpose.choices = _options()
     form.agency.choices.insert(0, ("", "Choose an agency"))
@@ -84,7 +85,7 @@ def new(case_id: int) -> Response | tuple[str, int]:
             form.until.errors = ["Enter the date the share ends"]
         if not form.errors:
             try:
-                shares.share_case(
+                share = shares.share_case(
                     db(),
                     authorised,
                     agency_id=agency_id,
@@ -103,8 +104,11 @@ def new(case_id: int) -> Response | tuple[str, int]:
             except NotAllowed as e:
                 form.agency.errors = [*form.agency.errors, f"This case cannot be shared: {e}"]  # type: ignore[list-item]
             else:
+                answered = asked and more_answers.answered_by_share(db(), authorised, asked, share)
                 flash(
-                    "Case shared. The partner agency can now open it for that purpose.", "success"
+                    "Case shared. The partner agency can now open it for that purpose."
+                    + (" Its request for more is answered, and it is told." if answered else ""),
+                    "success",
                 )
                 return redirect(url_for("cases.show", case_id=case_id, _anchor="sharing"))
     if request.method == "POST" and not acts.refused_in(db()):  # the form's own refusal
@@ -116,6 +120,7 @@ def new(case_id: int) -> Response | tuple[str, int]:
         form=form,
         case=case,
         escalation_id=escalation_id,
+        asked=asked,
     ), status
 
 

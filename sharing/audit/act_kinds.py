@@ -59,6 +59,9 @@ class Action(Labelled):
     CONFERENCE_CONVENE = "conference.convene", "Convened a case conference"
     CONFERENCE_VIEW = "conference.view", "Viewed a case conference"
     INFORMATION_ANSWER = "information.answer", "Answered a conference information request"
+    MORE_ASK = "share.ask_more", "Asked a case's agency for more of the case"
+    MORE_VIEW = "share.more_read", "Read a partner's request for more of a case"
+    MORE_ANSWER = "share.more_answer", "Answered a partner's request for more of a case"
     CONFERENCE_WITHDRAW = "conference.withdraw", "Withdrew a conference invitation"
     CONFERENCE_PACK = "conference.pack", "Read a conference pack"
     CONFERENCE_CANCEL = "conference.cancel", "Cancelled a case conference"
@@ -166,6 +169,7 @@ SHOWN = frozenset(
         Action.CASES_SHARED_LIST,
         Action.CONFERENCE_VIEW,
         Action.CONFERENCE_PACK,
+        Action.MORE_VIEW,
         Action.MEETING_AGENDA,
         Action.TRIGGER_VIEW,
         Action.TRIGGER_FIGURES,

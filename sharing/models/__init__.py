@@ -37,6 +37,7 @@ from sharing.models.meetings import (
     SittingApology,
     SittingMember,
 )
+from sharing.models.more_requests import MoreRequest
 from sharing.models.notices import Notice
 from sharing.models.persons import Person
 from sharing.models.protocols import ProtocolRecord, ProtocolSignature, Share
@@ -61,6 +62,7 @@ from sharing.models.users import (
 )
 
 __all__ = [
+    "MoreRequest",
     "ChairChange",
     "PasswordLink",
     "ApiClient",
