@@ -48,7 +48,6 @@ def show(case_id: int) -> str | tuple[str, int]:
                 "Open it from the cases shared with your agency.",
             ],
         ), 403
-    more = more_requests.on_case(db(), authorised)
     page = pages.case_page(
         db(),
         authorised,
@@ -75,7 +74,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         hate=page.hate,
         safeguarding=page.safeguarding,
         documents=page.documents,
-        more=more,
+        more=page.more,
         may_ask_more=not page.view.decision.own_agency
         and bool(page.view.decision.shares)
         and bool(more_requests.askable(page.view.decision)),

@@ -3,8 +3,8 @@ the decision that let them in (``sharing.access.reveal``), and the page view rec
 one audit entry naming each category and section it showed.
 
 ``case_view`` is what the case page and its forms show of the case itself;
-``case_page`` adds the sections (risk, "also known to", shares, the lock) and records the
-view. Both take an ``AuthorisedCase``: nothing here decides again.
+``case_page`` adds the sections (risk, "also known to", shares, the lock, partners'
+requests for more) and records the view. Both take an ``AuthorisedCase``: nothing here decides again.
 
 What a case page shows of the people on a case is ``sharing.cases.people_shown``; its
 incidents timeline ``sharing.cases.timeline``; its actions ``sharing.cases.actions_shown``;
@@ -25,12 +25,13 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
-from sharing.cases import first_contact, officers, timeline
+from sharing.cases import first_contact, more_requests, officers, timeline
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.cases.documents import DocumentLine, documents
 from sharing.cases.first_contact import FirstContact
 from sharing.cases.lock_decisions import LockDecision, last_decision
 from sharing.cases.locks import HeldOutside, RefusedAttempt, held_outside_lock, refused_attempts
+from sharing.cases.more_requests import RequestRow
 from sharing.cases.needs import adjustments_sentence, contact_sentence
 from sharing.cases.officers import OfficerChangeView
 from sharing.cases.people_shown import (
@@ -305,6 +306,8 @@ class CasePage:
     safeguarding: list[ReferralLine] | None = None
     #: The documents attached to the case that the reader may see, newest first.
     documents: list[DocumentLine] = field(default_factory=list)
+    #: Partners' requests for more of the case the reader may see (``more_requests``).
+    more: list[RequestRow] = field(default_factory=list)
 
 
 def case_page(
@@ -326,7 +329,10 @@ def case_page(
     attached = documents(session, authorised.decision, authorised.case)
     if attached:
         sections.append("documents")
-    page = CasePage(view, risk, safeguarding=safeguarding, documents=attached)
+    more = more_requests.on_case(session, authorised)
+    if more:
+        sections.append(f"requests for more {acts.ids([r.id for r in more])}")
+    page = CasePage(view, risk, safeguarding=safeguarding, documents=attached, more=more)
     if authorised.decision.own_agency:
         case = authorised.case
         page = CasePage(
@@ -346,6 +352,7 @@ def case_page(
             hate=hate_pathway(session, authorised),
             safeguarding=safeguarding,
             documents=attached,
+            more=more,
         )
         sections += ["shares"] if case.erased_at else ["known to others", "shares"]
         if page.hate is not None:
