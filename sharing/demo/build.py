@@ -36,6 +36,7 @@ from sharing.demo.closure import ending, survey_closures
 from sharing.demo.conferences import hold_conferences
 from sharing.demo.documents import attach_documents
 from sharing.demo.lately import mark_some_done
+from sharing.demo.more_asked import ask_for_more
 from sharing.demo.needs import record_needs
 from sharing.demo.partnership import (
     AGENCIES,
@@ -141,6 +142,7 @@ def build_demo(
     sign_protocols(session, start_of(today))
     shared = share_cases(session, start_of(today))
     alert_shared_escalations(session)
+    ask_for_more(session, today)
     hold_conferences(session, today)
     referred = refer_to_safeguarding(session, today)
     follow_hate_pathway(session, today)

@@ -220,6 +220,12 @@ def test_declining_says_why_once_and_the_police_read_it_and_are_told(
     page = police.get(f"/cases/{case.id}?purpose={PURPOSE}").get_data(as_text=True)
     assert f"Why: {REASON}" in page
     assert f'href="/more/{request.id}"' not in page  # the police do not answer it
+    viewed = demo_session.scalar(
+        select(AuditEntry.basis)
+        .where(AuditEntry.action == "case.view", AuditEntry.object_id == str(case.id))
+        .order_by(AuditEntry.seq.desc())
+    )
+    assert f"requests for more {request.id}" in viewed
     assert f'href="/more/{request.id}"' not in officer.get("/").get_data(as_text=True)
     bases = demo_session.scalars(
         select(AuditEntry.basis).where(AuditEntry.action.like("share.more%"))
@@ -333,4 +339,30 @@ def test_only_a_partner_holding_a_live_share_asks_and_only_the_cases_agency_answ
         .get("/more/999999")
         .status_code
         == 404
+    )
+
+
+def test_the_demo_has_a_request_waiting_for_a_larkmoor_officer_and_one_declined(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    sergeant = demo_user(demo_session, POLICE, Role.MANAGER)
+    demo = demo_session.scalars(
+        select(MoreRequest).where(MoreRequest.asked_by_id == sergeant.id).order_by(MoreRequest.id)
+    ).all()[:2]
+    declined, waiting = demo
+    assert declined.answered_at is not None
+    assert declined.share_made_id is None
+    assert waiting.answered_at is None
+    assert {r.case.agency.code for r in demo} == {"larkmoor-ha"}
+    officer = demo_client(demo_hub, waiting.case.officer)
+    assert f'href="/more/{waiting.id}"' in officer.get("/").get_data(as_text=True)
+    police = demo_client(demo_hub, sergeant)
+    page = police.get(f"/cases/{declined.case_id}?purpose={PURPOSE}").get_data(as_text=True)
+    assert "Why: The protocol does not give the police vulnerability" in page
+    assert not demo_session.scalar(
+        select(Notice.id).where(
+            Notice.kind.in_([NoticeKind.MORE_ASKED, NoticeKind.MORE_ANSWERED]),
+            Notice.sent_at.is_(None),
+            Notice.path.in_([f"/more/{r.id}" for r in demo]),
+        )
     )
