@@ -25,8 +25,8 @@ from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
-from sharing.models import MoreRequest, Share
-from sharing.notices import managers, queue
+from sharing.models import MoreRequest, Notice, Share
+from sharing.notices import drop_waiting, managers, queue
 from sharing.vocabulary import NoticeKind
 
 
@@ -172,6 +172,10 @@ def _answered(session: Session, actor: Actor, request: MoreRequest, now: datetim
     request.answered_at = now
     request.answered_by_id = actor.user_id
     session.flush()
+    # Its notices to the case's agency still waiting would ask for an answer given.
+    drop_waiting(
+        session, Notice.kind == NoticeKind.MORE_ASKED, Notice.path == f"/more/{request.id}"
+    )
     asker = request.asked_by
     told = [asker] if asker.active else managers(session, request.agency_id)
     queue(

@@ -217,6 +217,9 @@ def test_declining_says_why_once_and_the_police_read_it_and_are_told(
     assert [(n.user_id, n.path) for n in told] == [
         (request.asked_by_id, f"/cases/{case.id}?purpose={PURPOSE}#more-{request.id}")
     ]
+    assert not demo_session.scalar(  # the case's agency is no longer asked to answer
+        select(Notice.id).where(Notice.path == f"/more/{request.id}", Notice.sent_at.is_(None))
+    )
     page = police.get(f"/cases/{case.id}?purpose={PURPOSE}").get_data(as_text=True)
     assert f"Why: {REASON}" in page
     assert f'href="/more/{request.id}"' not in page  # the police do not answer it
