@@ -130,6 +130,7 @@ def test_the_police_ask_for_what_their_share_does_not_give_and_the_case_officer_
     answering = officer.get(f"/more/{request.id}").get_data(as_text=True)
     assert WHY in answering
     assert 'id="nothing-more"' in answering  # the protocol gives the police no vulnerability
+    assert "already hold a live share of this case for ASB case management" in answering
     assert "Share more</a>" not in answering
     read = demo_session.scalar(
         select(AuditEntry.basis)
@@ -183,6 +184,9 @@ def test_bad_input_is_refused_at_its_field_keeping_what_was_typed(
 
 def test_a_second_request_waits_for_the_first(demo_hub: Flask, demo_session: Session) -> None:
     share, _, police = _asked(demo_hub, demo_session)
+    page = police.get(f"/cases/{share.case_id}?purpose={PURPOSE}").get_data(as_text=True)
+    assert "You can ask again once the case's agency has answered" in page
+    assert f"/cases/{share.case_id}/more?purpose" not in page
     again = _ask(police, share.case_id)
     assert again.status_code == 400
     assert "wait for the case&#39;s agency to answer it" in again.get_data(as_text=True)
