@@ -59,6 +59,8 @@ class ToAnswer:
     #: The categories asked for that a share for ASB case management would give the
     #: asking agency (none when the agency already holds one: a second is refused).
     by_sharing: list[str]
+    #: Whether the asking agency holds a live share for ASB case management already.
+    held: bool = False
 
 
 def to_answer(session: Session, authorised: AuthorisedCase, request: MoreRequest) -> ToAnswer:
@@ -84,7 +86,8 @@ def to_answer(session: Session, authorised: AuthorisedCase, request: MoreRequest
         subject=authorised.subject,
         basis=f"request {request.id} (narrative)",
     )
-    return ToAnswer(request, reveal_one(authorised.decision, request, "why"), live, by_sharing)
+    why = reveal_one(authorised.decision, request, "why")
+    return ToAnswer(request, why, live, by_sharing, held)
 
 
 def _live_case_management(session: Session, case_id: int, agency_id: int, today: date) -> bool:
