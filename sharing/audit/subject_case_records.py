@@ -2,7 +2,8 @@
 beyond its summary, incidents, actions and shares: how it was closed, its reviews, the
 changes of its priority and the escalations it prompted, its case conferences (the
 question and agenda, the partners' answers, the minutes and the decisions), the requests
-to lock it, the emergency accesses to it (with their reasons and reviews), and the
+to lock it, partners' requests for more of it (why, and a reason for declining), the
+emergency accesses to it (with their reasons and reviews), and the
 documents on it that are not addressed to the person (those that are have a part of the
 report of their own), for the data protection officer to check for their data.
 
@@ -25,6 +26,7 @@ from sharing import clock
 from sharing.access.decide import Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_one
 from sharing.audit.subject_held import HeldDocument, document_entry
+from sharing.cases.more_requests import words
 from sharing.meetings.requests import PARTS, READ_BACK
 from sharing.models import (
     BreakGlass,
@@ -35,6 +37,7 @@ from sharing.models import (
     Document,
     InformationRequest,
     LockRequest,
+    MoreRequest,
 )
 from sharing.risk.disclose import EscalationView, TriageChangeView, escalations, triage_changes
 
@@ -107,6 +110,15 @@ class LockEntry:
 
 
 @dataclass(frozen=True)
+class MoreEntry:
+    asked_at: datetime
+    #: "Northshire Police asked for vulnerability (declined)".
+    request: str
+    why: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class EmergencyEntry:
     started_at: datetime
     #: Whose emergency access: the partner agency.
@@ -131,6 +143,7 @@ class CaseRecords:
     documents: list[HeldDocument]
     lock_requests: list[LockEntry]
     emergency_accesses: list[EmergencyEntry]
+    more_requests: list[MoreEntry]
 
 
 def case_records(
@@ -166,6 +179,11 @@ def case_records(
         .where(LockRequest.case_id == case.id)
         .order_by(LockRequest.requested_at, LockRequest.id)
     )
+    more = session.scalars(
+        select(MoreRequest)
+        .where(MoreRequest.case_id == case.id)
+        .order_by(MoreRequest.asked_at, MoreRequest.id)
+    )
     load_data_keys(session, {g.data_key_id for g in accesses})
     return CaseRecords(
         closure=_closure(case, decision),
@@ -186,6 +204,24 @@ def case_records(
             for r in locks
         ],
         emergency_accesses=[_emergency(g, decision) for g in accesses],
+        more_requests=[_more(r, decision) for r in more],
+    )
+
+
+def _more(request: MoreRequest, decision: Decision) -> MoreEntry:
+    texts = reveal(decision, request, ("why", "decline_reason"))
+    answer = (
+        "waiting for an answer"
+        if request.answered_at is None
+        else "shared more"
+        if request.share_made_id
+        else "declined"
+    )
+    return MoreEntry(
+        asked_at=request.asked_at,
+        request=f"{request.agency.name} asked for {words(request.asked_for)} ({answer})",
+        why=texts["why"],
+        reason=texts["decline_reason"],
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from sharing.crypto.sealing import unseal
-from sharing.models import Case, CaseReview, Conference, Incident, UserRole
+from sharing.models import Case, CaseReview, Conference, Incident, MoreRequest, UserRole
 from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
 
@@ -102,3 +102,25 @@ def test_crime_references_come_with_the_exemption_to_consider_and_only_with_them
         none = their_case(plain)
         assert "Crime reference" not in none
         assert "Schedule 2, paragraph 2" not in none
+
+
+def test_the_report_gives_a_partners_request_for_more_with_why_and_the_reason_declined(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        declined = session.scalars(
+            select(MoreRequest).where(MoreRequest.answered_at.is_not(None)).order_by(MoreRequest.id)
+        ).first()
+        assert declined is not None, "the demo holds no request for more declined"
+        case = declined.case
+        dpo = demo_client(app, demo_user(session, case.agency.code, Role.DPO))
+
+        page = dpo.get(f"/audit/subject-access/{case.parties[0].person_id}")
+
+        assert page.status_code == 200
+        their_case = page.get_data(as_text=True).split(f"Case {case.reference}")[1]
+        assert "Partners' requests for more of it" in their_case
+        assert f"{escape(declined.agency.name)} asked for vulnerability (declined)" in their_case
+        assert _shown(unseal(declined, "why")) in their_case
+        assert _shown(unseal(declined, "decline_reason")) in their_case
