@@ -28,7 +28,7 @@ class AskForm(HubForm):
     )
     why = TextAreaField(
         "Why does your agency need it?",
-        validators=[TextLimit(more_requests.MAX_TEXT, "why your agency needs it")],
+        validators=[TextLimit(more_requests.MAX_TEXT, "the reason your agency needs it")],
     )
     due_on = DateInputField("By when?", subject="The date your agency needs it by")
 
@@ -36,7 +36,7 @@ class AskForm(HubForm):
 class DeclineForm(HubForm):
     reason = TextAreaField(
         "Why is your agency declining?",
-        validators=[TextLimit(more_requests.MAX_TEXT, "why your agency declines")],
+        validators=[TextLimit(more_requests.MAX_TEXT, "the reason for declining")],
     )
 
 

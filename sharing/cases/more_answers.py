@@ -124,7 +124,7 @@ def decline(
             "reason",
             reason,
             limit=MAX_TEXT,
-            what="why your agency declines",
+            what="the reason for declining",
             required="Say why your agency declines: the partner agency reads it",
         )
     except InputError as e:

@@ -138,7 +138,7 @@ def _checked(
         "why",
         data.why,
         limit=MAX_TEXT,
-        what="why your agency needs it",
+        what="the reason your agency needs it",
         required="Say why your agency needs it: the case's agency reads it",
     )
     if data.due_on is None:

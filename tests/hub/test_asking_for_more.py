@@ -153,7 +153,7 @@ def test_bad_input_is_refused_at_its_field_keeping_what_was_typed(
             "Select only what your agency&#39;s share does not already give it",
         ),
         ({"why": "  "}, "Say why your agency needs it: the case&#39;s agency reads it"),
-        ({"why": "x" * 2001}, "must be 2,000 characters or fewer"),
+        ({"why": "x" * 2001}, "The reason your agency needs it must be 2,000 characters or fewer"),
         ({"due_on-day": ""}, "The date your agency needs it by must include a day"),
         ({"due": clock.today() - timedelta(days=1)}, "must be today or later"),
         ({"due": saturday}, "must be a working day (not a weekend or a bank holiday)"),
@@ -204,6 +204,11 @@ def test_declining_says_why_once_and_the_police_read_it_and_are_told(
     assert empty.status_code == 400
     assert "Say why your agency declines: the partner agency reads it" in empty.get_data(
         as_text=True
+    )
+    long = officer.post(path, data={"csrf_token": csrf_token(officer, path), "reason": "x" * 2001})
+    assert long.status_code == 400
+    assert "The reason for declining must be 2,000 characters or fewer (you entered 2,001)" in (
+        long.get_data(as_text=True)
     )
     done = officer.post(path, data={"csrf_token": csrf_token(officer, path), "reason": REASON})
     assert done.status_code == 302
