@@ -378,3 +378,23 @@ def test_the_demo_has_a_request_waiting_for_a_larkmoor_officer_and_one_declined(
             Notice.path.in_([f"/more/{r.id}" for r in demo]),
         )
     )
+
+
+def test_asking_and_declining_read_the_same_on_postgresql(hub_on_postgres: Flask) -> None:
+    """The request's queries (the home page's waiting requests, the case page's, holding
+    the request to answer it) run on PostgreSQL as on SQLite."""
+    with hub_on_postgres.extensions["hub.sessions"]() as session:
+        share = _police_share(session)
+        police = demo_client(hub_on_postgres, demo_user(session, POLICE, Role.MANAGER))
+        officer = demo_client(hub_on_postgres, session.get(User, share.case.officer_id))
+        case_id = share.case_id
+    assert _ask(police, case_id).status_code == 302
+    with hub_on_postgres.extensions["hub.sessions"]() as session:
+        request = session.scalar(select(MoreRequest).where(MoreRequest.case_id == case_id))
+    assert f'href="/more/{request.id}"' in officer.get("/").get_data(as_text=True)
+    path = f"/more/{request.id}"
+    done = officer.post(path, data={"csrf_token": csrf_token(officer, path), "reason": REASON})
+    assert done.status_code == 302
+    assert f'href="/more/{request.id}"' not in officer.get("/").get_data(as_text=True)
+    page = police.get(f"/cases/{case_id}?purpose={PURPOSE}").get_data(as_text=True)
+    assert f"Why: {REASON}" in page
