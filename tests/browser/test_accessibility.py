@@ -220,6 +220,19 @@ def test_partner_and_sharing_pages_have_no_wcag_violations(live_server, axe_page
     found["purpose chooser"] = violations(page)
     page.goto(url + shared)
     found["partner case page"] = violations(page)
+    page.goto(f"{url}/shared")
+    links = page.locator("table.govuk-table tbody tr a")
+    cases = [links.nth(n).get_attribute("href") for n in range(links.count())]
+    for case in cases:  # the first one whose agency no request for more waits on
+        page.goto(url + case)
+        ask = page.get_by_role("link", name="for more of this case")
+        if ask.count():
+            break
+    ask.click()
+    found["ask for more"] = violations(page)
+    page.get_by_role("button", name="Send request").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    found["ask for more with errors"] = violations(page)
     page.goto(f"{url}/emergency")
     page.get_by_role("button", name="Open the case in an emergency").click()
     found["emergency with errors"] = violations(page)
@@ -243,6 +256,14 @@ def test_partner_and_sharing_pages_have_no_wcag_violations(live_server, axe_page
     found["share with errors"] = violations(page)
     page.goto(f"{case_url}/lock")
     found["lock request"] = violations(page)
+
+    axe_page.context.clear_cookies()
+    _sign_in(page, url, "priya.chaudhry@larkmoor-ha.example")  # the demo's request waits on
+    page.get_by_role("link", name="asks for more of case").first.click()
+    found["request for more"] = violations(page)
+    page.get_by_role("button", name="Decline the request").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    found["request for more with errors"] = violations(page)
     assert {name: v for name, v in found.items() if v} == {}
 
 
