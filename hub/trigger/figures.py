@@ -15,7 +15,8 @@ from sharing import clock
 from sharing.errors import InputError, NotAllowed
 from sharing.figures.spreadsheets import BYTE_ORDER_MARK
 from sharing.figures.suppression import THRESHOLD, WITHHELD_TEXT, small_text
-from sharing.trigger import figures
+from sharing.trigger import figure_csv, figures
+from sharing.trigger.figure_period import FIELD
 from sharing.trigger.procedure import Procedure
 
 bp = Blueprint("trigger_figures", __name__, url_prefix="/trigger")
@@ -28,7 +29,7 @@ class PeriodForm(HubForm):
     class Meta:
         csrf = False
 
-    start = StringField("First month of the 12", name=figures.FIELD)
+    start = StringField("First month of the 12", name=FIELD)
 
 
 def _procedure() -> Procedure:
@@ -95,9 +96,9 @@ def as_csv() -> Response | tuple[str, int]:
     if isinstance(shown, tuple):
         return shown
     return Response(
-        BYTE_ORDER_MARK + figures.csv_text(shown),
+        BYTE_ORDER_MARK + figure_csv.csv_text(shown),
         mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{figures.csv_name(shown)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{figure_csv.csv_name(shown)}"'},
     )
 
 

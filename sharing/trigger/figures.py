@@ -1,7 +1,9 @@
 """The Community Trigger's published figures: for any 12 months, the four figures the Act
 requires (s.104(10), Anti-social Behaviour, Crime and Policing Act 2014), and the same per
 relevant body and per threshold rule, as a page a community safety partnership can
-publish as it is, and as CSV.
+publish as it is, and as CSV (``sharing.trigger.figure_csv``), for the 12 months asked
+for (``sharing.trigger.figure_period``), from the applications as
+``sharing.trigger.figure_rows`` reads them.
 
 The four totals count applications, not people, and are published exactly, as the Act
 requires them. An application recorded as a duplicate of another (the same victim
@@ -21,89 +23,28 @@ area's analysts. Every request is an audit entry naming the period; a refusal is
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.access.decide import Actor
 from sharing.audit import acts
-from sharing.errors import InputError, NotAllowed
-from sharing.figures.months import months_later
-from sharing.figures.spreadsheets import safe
+from sharing.errors import NotAllowed
 from sharing.figures.suppression import THRESHOLD, Cell, suppress
-from sharing.models import Agency, TriggerApplication, TriggerBodyCount, TriggerRecommendation
+from sharing.models import Agency
 from sharing.protocols.model import TYPE_PREFIX
+from sharing.trigger import figure_rows
+from sharing.trigger.figure_period import Period, period_from
+from sharing.trigger.figure_rows import Counted
 from sharing.trigger.procedure import Procedure, Rule
 from sharing.vocabulary import AppealDecision, Role, ThresholdDecision
 
 #: The lead agency's roles that read the figures; any relevant body's managers and any
 #: analyst of the area read them too.
 LEAD_READERS = frozenset({Role.TRIGGER_LEAD, Role.MANAGER, Role.CONFERENCE_CHAIR})
-#: The earliest first month asked for.
-EARLIEST = date(2000, 1, 1)
-#: The field the first month is asked for in (``?from=2026-04``).
-FIELD = "from"
-_MONTH = re.compile(r"([0-9]{4})-([0-9]{1,2})")
-
-
-# The period
-
-
-@dataclass(frozen=True)
-class Period:
-    """Twelve calendar months: from ``start`` (the 1st of a month) up to, not including,
-    ``end``."""
-
-    start: date
-    end: date
-
-    @classmethod
-    def of_month(cls, year: int, month: int) -> Period:
-        return cls(date(year, month, 1), months_later(date(year, month, 1), 12))
-
-    @property
-    def month(self) -> str:
-        """The first month, as asked for: ``2026-04``."""
-        return f"{self.start:%Y-%m}"
-
-    @property
-    def last_day(self) -> date:
-        return date.fromordinal(self.end.toordinal() - 1)
-
-    @property
-    def title(self) -> str:
-        """``April 2026 to March 2027``."""
-        return f"{self.start:%B %Y} to {self.last_day:%B %Y}"
-
-    def holds(self, day: date | None) -> bool:
-        return day is not None and self.start <= day < self.end
-
-
-def period_from(text: str | None, today: date) -> Period:
-    """The 12 months from the month ``text`` names (``2026-04``); the last 12 complete
-    months when it names none. ``InputError`` on the ``from`` field for anything that is
-    not a month, a month in the future, or one before January 2000."""
-    this_month = today.replace(day=1)
-    text = (text or "").strip()
-    if not text:
-        start = months_later(this_month, -12)
-        return Period.of_month(start.year, start.month)
-    found = _MONTH.fullmatch(text)
-    if found is None or not 1 <= int(found[2]) <= 12:
-        raise InputError(FIELD, "Enter the first month as a year and month, for example 2025-04")
-    year, month = int(found[1]), int(found[2])
-    if (year, month) < (EARLIEST.year, EARLIEST.month):  # year 0 is no date at all
-        raise InputError(FIELD, "The first month must be January 2000 or later")
-    first = date(year, month, 1)
-    if first > this_month:
-        raise InputError(FIELD, "The first month cannot be in the future")
-    return Period.of_month(first.year, first.month)
 
 
 # Who may read them
@@ -245,21 +186,6 @@ RULE_COLUMNS = (
 )
 
 
-@dataclass(frozen=True)
-class _Application:
-    id: int
-    received_on: date
-    decision: ThresholdDecision | None
-    rules_met: frozenset[str]
-    outcome_on: date | None
-    appeal_received_on: date | None
-    withdrawn: bool = False
-    duplicate: bool = False
-    appeal_decided_on: date | None = None
-    appeal_withdrawn_on: date | None = None
-    appeal_decision: AppealDecision | None = None
-
-
 def figures(
     session: Session,
     actor: Actor,
@@ -301,14 +227,14 @@ def count(
 ) -> Figures:
     """The figures for ``period`` from the lead agency's applications (no audit entry:
     ``figures`` is the way in)."""
-    everything = _applications(session, lead, period)
+    everything = figure_rows.applications(session, lead, period)
     duplicates = [a for a in everything if a.duplicate and period.holds(a.received_on)]
     applications = [a for a in everything if not a.duplicate]
     received = [a for a in applications if period.holds(a.received_on)]
     reviewed = [a for a in applications if period.holds(a.outcome_on)]
     ids = [a.id for a in applications]
-    recommended = _recommended(session, ids)
-    held = _held(session, ids)
+    recommended = figure_rows.recommended(session, ids)
+    held = figure_rows.held(session, ids)
     totals = Totals(
         applications=len(received),
         not_met=sum(a.decision is ThresholdDecision.NOT_MET for a in received),
@@ -366,9 +292,7 @@ def count(
     )
 
 
-def _appeals_decided(
-    applications: list[_Application], period: Period, decision: AppealDecision
-) -> int:
+def _appeals_decided(applications: list[Counted], period: Period, decision: AppealDecision) -> int:
     """The appeals the appeal body decided in ``period`` as ``decision``."""
     return sum(
         period.holds(a.appeal_decided_on) and a.appeal_decision is decision for a in applications
@@ -389,85 +313,12 @@ def relevant_bodies(session: Session, procedure: Procedure, area_id: int) -> lis
     return ordered
 
 
-def _names(rule: Rule) -> Callable[[_Application], bool]:
+def _names(rule: Rule) -> Callable[[Counted], bool]:
     """Whether an application's decision counts under the rule: a discretion rule, a
     decision met by discretion; any other, the rule among those met when it was decided."""
     if rule.kind == "discretion":
         return lambda a: a.decision is ThresholdDecision.DISCRETION
     return lambda a: rule.id in a.rules_met
-
-
-def _applications(session: Session, lead: Agency, period: Period) -> list[_Application]:
-    """The lead's applications received, reviewed, appealed, or whose appeal was decided or
-    withdrawn in the period, duplicates among them: plain columns only."""
-    a = TriggerApplication
-    dates = (
-        a.received_on,
-        a.outcome_on,
-        a.appeal_received_on,
-        a.appeal_decided_on,
-        a.appeal_withdrawn_on,
-    )
-    rows = session.execute(
-        select(
-            a.id,
-            a.received_on,
-            a.decision,
-            a.rules_met,
-            a.outcome_on,
-            a.appeal_received_on,
-            a.withdrawn_on,
-            a.duplicate_of_id,
-            a.appeal_decided_on,
-            a.appeal_withdrawn_on,
-            a.appeal_decision,
-        )
-        .where(a.lead_agency_id == lead.id)
-        .where(or_(*(d.between(period.start, period.last_day) for d in dates)))
-        .order_by(a.id)
-    )
-    return [
-        _Application(
-            id=row.id,
-            received_on=row.received_on,
-            decision=row.decision,
-            rules_met=frozenset(filter(None, (row.rules_met or "").split(","))),
-            outcome_on=row.outcome_on,
-            appeal_received_on=row.appeal_received_on,
-            withdrawn=row.withdrawn_on is not None,
-            duplicate=row.duplicate_of_id is not None,
-            appeal_decided_on=row.appeal_decided_on,
-            appeal_withdrawn_on=row.appeal_withdrawn_on,
-            appeal_decision=row.appeal_decision,
-        )
-        for row in rows
-    ]
-
-
-def _recommended(session: Session, ids: list[int]) -> dict[int, set[int]]:
-    """Application id → the agencies the review panel made a recommendation for (not
-    those made on appeal)."""
-    found: dict[int, set[int]] = {}
-    for application_id, agency_id in session.execute(
-        select(TriggerRecommendation.application_id, TriggerRecommendation.owner_agency_id).where(
-            TriggerRecommendation.application_id.in_(ids),
-            TriggerRecommendation.on_appeal.is_(False),
-        )
-    ):
-        found.setdefault(application_id, set()).add(agency_id)
-    return found
-
-
-def _held(session: Session, ids: list[int]) -> dict[int, set[int]]:
-    """Agency id → the applications it held a counted complaint for."""
-    held: dict[int, set[int]] = {}
-    for application_id, agency_id in session.execute(
-        select(TriggerBodyCount.application_id, TriggerBodyCount.agency_id).where(
-            TriggerBodyCount.application_id.in_(ids), TriggerBodyCount.complaints > 0
-        )
-    ):
-        held.setdefault(agency_id, set()).add(application_id)
-    return held
 
 
 def _table(
@@ -487,40 +338,6 @@ def _table(
         columns,
         tuple(Row(name, tuple(cells)) for name, cells in zip(names, published, strict=True)),
     )
-
-
-# As CSV
-
-CSV_HEADER = ("from", "to", "table", "row", "figure", "value")
-
-
-def csv_text(published: Figures) -> str:
-    """The figures as CSV, one figure a line, with the same values as the page (withheld
-    counts as "fewer than 5" or "withheld")."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    period = (published.period.start.isoformat(), _counted_to(published).isoformat())
-    for name, label in (*TOTALS, *ALSO):
-        writer.writerow((*period, "totals", "", label, getattr(published.totals, name)))
-    for table in (published.bodies, published.rules):
-        for row in table.rows:
-            for column, cell in zip(table.columns, row.cells, strict=True):
-                writer.writerow((*period, table.caption, safe(row.name), column, cell.text))
-    return out.getvalue()
-
-
-def csv_name(published: Figures) -> str:
-    period = published.period
-    if published.to_date:
-        return f"community-trigger-figures-{period.month}-to-{published.to_date}.csv"
-    return f"community-trigger-figures-{period.month}-to-{period.last_day:%Y-%m}.csv"
-
-
-def _counted_to(published: Figures) -> date:
-    """The last day the figures count: the period's, or today's while it has not ended,
-    so that a file kept or published says what it covers."""
-    return published.to_date or published.period.last_day
 
 
 def totals_between(

@@ -23,7 +23,7 @@ from sharing.cases.search import SearchQuery
 from sharing.models import AuditEntry, TriggerApplication, TriggerLetter
 from sharing.trigger import (
     applications,
-    figures,
+    figure_period,
     input_checks,
     letter_days,
     retention,
@@ -301,7 +301,7 @@ def test_an_erased_application_keeps_what_the_figures_count_and_refuses_every_ac
     # The figures are exactly as they were, and so are the counts they come from.
     assert _figures(manager, month) == before
     assert {c.agency_id: c.complaints for c in application.counts} == counts
-    assert figures.period_from(month, clock.today()).holds(application.received_on)
+    assert figure_period.period_from(month, clock.today()).holds(application.received_on)
 
     # The DPO's search no longer finds it; their log still shows every entry about it.
     found = sar.find_applications(demo_session, dpo, query).applications

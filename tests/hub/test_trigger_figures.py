@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.models import AuditEntry
-from sharing.trigger import figures
+from sharing.trigger import figure_csv, figure_period, figures
 from sharing.vocabulary import Role
 from tests.fixtures.demo import demo_client, demo_user
 
@@ -37,7 +37,7 @@ def test_the_lead_reads_the_figures_for_the_last_12_complete_months(demo_hub, de
     response = lead.get("/trigger/figures")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    period = figures.period_from(None, clock.today())
+    period = figure_period.period_from(None, clock.today())
     assert f"The figures the Act requires, {period.title}" in page
     for _, label in figures.TOTALS:
         assert label in page
@@ -70,7 +70,7 @@ def test_figures_for_12_months_not_ended_say_they_run_to_today_not_to_the_period
     lead = _client(demo_hub, demo_session, "northshire-csp", Role.TRIGGER_LEAD)
     today = clock.today()
     start = f"{today:%Y-%m}"
-    period = figures.period_from(start, today)
+    period = figure_period.period_from(start, today)
     assert period.last_day > today
     page = lead.get(f"/trigger/figures?from={start}").get_data(as_text=True)
     assert f"1 {today:%B %Y} to {today.day} {today:%B %Y}." in page
@@ -84,7 +84,7 @@ def test_figures_for_12_months_not_ended_say_they_run_to_today_not_to_the_period
     ended = list(
         csv.reader(io.StringIO(lead.get("/trigger/figures.csv").get_data().decode("utf-8-sig")))
     )
-    last_12 = figures.period_from(None, today)
+    last_12 = figure_period.period_from(None, today)
     assert {(row[0], row[1]) for row in ended[1:]} == {(f"{last_12.start}", f"{last_12.last_day}")}
 
 
@@ -99,7 +99,7 @@ def test_the_csv_has_a_header_and_one_figure_a_line_with_small_counts_as_words(
         'attachment; filename="community-trigger-figures-2025-04-to-2026-03.csv"'
     )
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    assert rows[0] == list(figures.CSV_HEADER)
+    assert rows[0] == list(figure_csv.CSV_HEADER)
     assert rows[1][:5] == [
         "2025-04-01",
         "2026-03-31",

@@ -22,6 +22,7 @@ from sharing.trigger import (
     applications,
     closing,
     deadlines,
+    figure_csv,
     figures,
     handling,
     input_checks,
@@ -319,5 +320,5 @@ def test_the_figures_count_a_withdrawn_application_as_received_and_a_duplicate_n
         demo_session, PROCEDURE, date(2008, 4, 1), date(2009, 4, 1), TODAY
     )
     assert [n for _, n in partnership] == [4, 0, 0, 0]
-    lines = figures.csv_text(shown).splitlines()
+    lines = figure_csv.csv_text(shown).splitlines()
     assert any(line.endswith(",2") and "withdrew" in line for line in lines)

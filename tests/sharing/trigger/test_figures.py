@@ -24,7 +24,7 @@ from sharing.models import (
     TriggerBodyCount,
     TriggerRecommendation,
 )
-from sharing.trigger import figures
+from sharing.trigger import figure_csv, figure_period, figures
 from sharing.trigger.procedure import load_procedure
 from sharing.vocabulary import AppealDecision, Role, ThresholdDecision, TriggerChannel, VictimKind
 from tests.fixtures.demo import demo_actor, demo_user
@@ -302,7 +302,7 @@ def test_every_request_is_recorded_with_its_period_and_nothing_else(year, demo_s
 def test_the_period_is_twelve_calendar_months_from_the_month_asked_for(
     asked, start, last_day
 ) -> None:
-    period = figures.period_from(asked, TODAY)
+    period = figure_period.period_from(asked, TODAY)
     assert (period.start, period.last_day) == (start, last_day)
 
 
@@ -320,14 +320,14 @@ def test_the_period_is_twelve_calendar_months_from_the_month_asked_for(
 )
 def test_a_month_that_is_not_one_or_is_out_of_range_is_refused_at_its_field(asked, message) -> None:
     with pytest.raises(InputError) as refused:
-        figures.period_from(asked, TODAY)
+        figure_period.period_from(asked, TODAY)
     assert refused.value.field == "from"
     assert refused.value.message.startswith(message)
 
 
 def test_the_csv_holds_the_pages_values_one_figure_a_line(year, demo_session) -> None:
     shown = _figures(demo_session)
-    rows = list(csv.reader(io.StringIO(figures.csv_text(shown))))
+    rows = list(csv.reader(io.StringIO(figure_csv.csv_text(shown))))
     assert rows[0] == ["from", "to", "table", "row", "figure", "value"]
     assert rows[1] == [
         "2010-04-01",
@@ -345,7 +345,7 @@ def test_the_csv_holds_the_pages_values_one_figure_a_line(year, demo_session) ->
     assert "fewer than 5" in by_figure.values()
     totals = len(figures.TOTALS) + len(figures.ALSO)  # the Act's four, and the others
     assert len(rows) == 1 + totals + 4 * len(shown.bodies.rows) + 3 * len(shown.rules.rows)
-    assert figures.csv_name(shown) == "community-trigger-figures-2010-04-to-2011-03.csv"
+    assert figure_csv.csv_name(shown) == "community-trigger-figures-2010-04-to-2011-03.csv"
 
 
 def test_appeals_withdrawn_are_counted_beside_appeals_decided(demo_hub, demo_session) -> None:
@@ -397,7 +397,7 @@ def test_appeals_withdrawn_are_counted_beside_appeals_decided(demo_hub, demo_ses
     also = dict(figures.labelled(shown.totals, figures.ALSO))
     assert also["Appeals decided by the appeal body"] == 1
     assert also["Appeals the applicant withdrew before they were decided"] == 2
-    rows = list(csv.reader(io.StringIO(figures.csv_text(shown))))
+    rows = list(csv.reader(io.StringIO(figure_csv.csv_text(shown))))
     by_figure = {r[4]: r[5] for r in rows[1:] if r[2] == "totals"}
     assert by_figure["Appeals decided by the appeal body"] == "1"
     assert by_figure["Appeals the applicant withdrew before they were decided"] == "2"
