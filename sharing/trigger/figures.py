@@ -11,10 +11,10 @@ applying by phone and online, two of a household about the same problem) is not 
 application received: it is counted nowhere but its own line. An application the
 applicant withdrew was received, so it counts among those received, but it has no
 threshold decision, so it is never a time the threshold was not met (nor a review, unless
-one was carried out); it has a line of its own too. The tables per relevant body and per rule withhold small counts
-(``sharing.figures.suppression``), so neither the page nor the CSV holds a count below 5
-that the totals do not already tell. Nothing personal is read: the counts come from
-dates, decisions, rule ids and agency ids, never from a sealed column.
+one was carried out); it has a line of its own too. The tables per relevant body and per
+rule (``sharing.trigger.figure_tables``) withhold small counts. Nothing personal is read:
+the counts come from dates, decisions, rule ids and agency ids, never from a sealed
+column.
 
 Who may read them: the lead agency's Community Trigger leads, managers and CSP
 coordinators (conference chairs or coordinators), every relevant body's managers, and the
@@ -23,7 +23,7 @@ area's analysts. Every request is an audit entry naming the period; a refusal is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,13 +33,13 @@ from sqlalchemy.orm import Session
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.errors import NotAllowed
-from sharing.figures.suppression import THRESHOLD, Cell, suppress
+from sharing.figures.suppression import THRESHOLD
 from sharing.models import Agency
-from sharing.protocols.model import TYPE_PREFIX
-from sharing.trigger import figure_rows
+from sharing.trigger import figure_rows, figure_tables
 from sharing.trigger.figure_period import Period, period_from
 from sharing.trigger.figure_rows import Counted
-from sharing.trigger.procedure import Procedure, Rule
+from sharing.trigger.figure_tables import Table
+from sharing.trigger.procedure import Procedure
 from sharing.vocabulary import AppealDecision, Role, ThresholdDecision
 
 #: The lead agency's roles that read the figures; any relevant body's managers and any
@@ -102,20 +102,6 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class Row:
-    name: str
-    cells: tuple[Cell, ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    caption: str
-    name_heading: str
-    columns: tuple[str, ...]
-    rows: tuple[Row, ...]
-
-
-@dataclass(frozen=True)
 class Figures:
     """The figures as they may be published: exact totals, tables with small counts
     withheld."""
@@ -172,17 +158,6 @@ APPEALS_COUNTED = (
     "they were received, and in the months they ended, decided by the appeal body or "
     "withdrawn by the applicant, whenever they were received: an appeal is counted as "
     "decided or as withdrawn, never both."
-)
-BODY_COLUMNS = (
-    "Applications where it held a counted complaint",
-    "Of those, threshold not met",
-    "Reviews carried out where it held a counted complaint",
-    "Reviews carried out with a recommendation for it",
-)
-RULE_COLUMNS = (
-    "Applications decided with this rule met",
-    "Reviews carried out of applications that met it",
-    "Of those reviews, with recommendations",
 )
 
 
@@ -250,43 +225,15 @@ def count(
         appeals_partly_upheld=_appeals_decided(applications, period, AppealDecision.PARTLY_UPHELD),
         appeals_not_upheld=_appeals_decided(applications, period, AppealDecision.NOT_UPHELD),
     )
-    bodies = relevant_bodies(session, procedure, lead.area_id)
-    body_counts = []
-    for body in bodies:
-        theirs = held.get(body.id, set())
-        body_counts.append(
-            [
-                sum(a.id in theirs for a in received),
-                sum(a.id in theirs and a.decision is ThresholdDecision.NOT_MET for a in received),
-                sum(a.id in theirs for a in reviewed),
-                sum(body.id in recommended.get(a.id, ()) for a in reviewed),
-            ]
-        )
-    rule_counts = []
-    for rule in procedure.rules:
-        named = _names(rule)
-        met = [a for a in received if a.decision is not None and named(a)]
-        done = [a for a in reviewed if a.decision is not None and named(a)]
-        rule_counts.append([len(met), len(done), sum(a.id in recommended for a in done)])
     return Figures(
         period=period,
         procedure=procedure.title,
         area=lead.area.name,
         totals=totals,
-        bodies=_table(
-            "Per relevant body",
-            "Relevant body",
-            BODY_COLUMNS,
-            [b.name for b in bodies],
-            body_counts,
+        bodies=figure_tables.per_body(
+            session, procedure, lead.area_id, (received, reviewed), held, recommended
         ),
-        rules=_table(
-            "Per threshold rule",
-            "Threshold rule",
-            RULE_COLUMNS,
-            [r.title for r in procedure.rules],
-            rule_counts,
-        ),
+        rules=figure_tables.per_rule(procedure, (received, reviewed), recommended),
         threshold=THRESHOLD,
         to_date=today if period.end > today else None,
     )
@@ -296,47 +243,6 @@ def _appeals_decided(applications: list[Counted], period: Period, decision: Appe
     """The appeals the appeal body decided in ``period`` as ``decision``."""
     return sum(
         period.holds(a.appeal_decided_on) and a.appeal_decision is decision for a in applications
-    )
-
-
-def relevant_bodies(session: Session, procedure: Procedure, area_id: int) -> list[Agency]:
-    """The area's relevant bodies in the procedure's order (a type's agencies by name)."""
-    agencies = session.scalars(
-        select(Agency).where(Agency.area_id == area_id).order_by(Agency.name)
-    ).all()
-    ordered: list[Agency] = []
-    for body in procedure.relevant_bodies:
-        for agency in agencies:
-            named = body in (agency.code, f"{TYPE_PREFIX}{agency.type.value}")
-            if named and agency not in ordered:
-                ordered.append(agency)
-    return ordered
-
-
-def _names(rule: Rule) -> Callable[[Counted], bool]:
-    """Whether an application's decision counts under the rule: a discretion rule, a
-    decision met by discretion; any other, the rule among those met when it was decided."""
-    if rule.kind == "discretion":
-        return lambda a: a.decision is ThresholdDecision.DISCRETION
-    return lambda a: rule.id in a.rules_met
-
-
-def _table(
-    caption: str,
-    name_heading: str,
-    columns: tuple[str, ...],
-    names: list[str],
-    counts: list[list[int]],
-) -> Table:
-    """The table with small counts withheld. Its columns are taken to have known totals
-    (one application can be in several rows, so they do not add up to the four totals,
-    but a reader is given no help)."""
-    published = suppress(counts, threshold=THRESHOLD, column_totals=True) if counts else []
-    return Table(
-        caption,
-        name_heading,
-        columns,
-        tuple(Row(name, tuple(cells)) for name, cells in zip(names, published, strict=True)),
     )
 
 

@@ -24,7 +24,7 @@ from sharing.models import (
     TriggerBodyCount,
     TriggerRecommendation,
 )
-from sharing.trigger import figure_csv, figure_period, figures
+from sharing.trigger import figure_csv, figure_period, figure_tables, figures
 from sharing.trigger.procedure import load_procedure
 from sharing.vocabulary import AppealDecision, Role, ThresholdDecision, TriggerChannel, VictimKind
 from tests.fixtures.demo import demo_actor, demo_user
@@ -149,7 +149,7 @@ def _figures(session: Session, code: str = PROCEDURE.lead, role: Role = Role.TRI
     return figures.figures(session, actor, PROCEDURE, "2010-04", TODAY)
 
 
-def _row(table: figures.Table, name: str) -> list[str]:
+def _row(table: figure_tables.Table, name: str) -> list[str]:
     return next([c.text for c in row.cells] for row in table.rows if row.name == name)
 
 
@@ -340,7 +340,7 @@ def test_the_csv_holds_the_pages_values_one_figure_a_line(year, demo_session) ->
     by_figure = {(r[2], r[3], r[4]): r[5] for r in rows[1:]}
     assert by_figure[("totals", "", "Times the threshold for a review was not met")] == "2"
     police = _row(shown.bodies, "Northshire Police")
-    for column, text in zip(figures.BODY_COLUMNS, police, strict=True):
+    for column, text in zip(figure_tables.BODY_COLUMNS, police, strict=True):
         assert by_figure[("Per relevant body", "Northshire Police", column)] == text
     assert "fewer than 5" in by_figure.values()
     totals = len(figures.TOTALS) + len(figures.ALSO)  # the Act's four, and the others
