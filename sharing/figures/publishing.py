@@ -126,6 +126,7 @@ class Builder(CaseTables):
                     (
                         trigger_figures.EXACT_COUNTED,
                         trigger_figures.CLOSED_COUNTED,
+                        trigger_figures.DECIDED_AGAIN_COUNTED,
                         trigger_figures.APPEALS_COUNTED,
                     )
                 ),

@@ -75,7 +75,7 @@ def may_read(session: Session, actor: Actor, procedure: Procedure) -> bool:
 
 @dataclass(frozen=True)
 class Totals:
-    """The four figures the Act requires, and two more the page shows."""
+    """The four figures the Act requires, and more the page shows beside them."""
 
     applications: int
     not_met: int
@@ -99,6 +99,19 @@ class Totals:
     appeals_upheld: int = 0
     appeals_partly_upheld: int = 0
     appeals_not_upheld: int = 0
+    #: Of the applications received in the period: those whose threshold was decided
+    #: again after an appeal against "not met" (counted in the four by the decision made
+    #: again), of those the ones decided not met again, and those whose "not met" the
+    #: appeal body sent back, still to be decided again (counted as waiting).
+    decided_again: int = 0
+    decided_again_not_met: int = 0
+    to_decide_again: int = 0
+    #: The appeals received, and decided, in the period, of a "not met" decision and of
+    #: how a review was carried out.
+    appeals_of_not_met: int = 0
+    appeals_of_review: int = 0
+    appeals_decided_of_not_met: int = 0
+    appeals_decided_of_review: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,8 +138,25 @@ TOTALS = (
 )
 ALSO = (
     ("pending", "Applications received in the period still waiting for a threshold decision"),
+    (
+        "to_decide_again",
+        'Of those waiting: a "not met" decision the appeal body sent back, to be decided again',
+    ),
+    (
+        "decided_again",
+        'Of the applications received: threshold decided again after an appeal against "not '
+        'met" (counted above by the decision made again)',
+    ),
+    ("decided_again_not_met", "Of those decided again: threshold not met again"),
     ("appeals", "Appeals received, of a decision not to review or of how a review was carried out"),
+    (
+        "appeals_of_not_met",
+        "Of the appeals received: against a decision that the threshold was not met",
+    ),
+    ("appeals_of_review", "Of the appeals received: against how a review was carried out"),
     ("appeals_decided", "Appeals decided by the appeal body"),
+    ("appeals_decided_of_not_met", 'Of the appeals decided: against a "not met" decision'),
+    ("appeals_decided_of_review", "Of the appeals decided: against how a review was carried out"),
     ("appeals_upheld", "Of the appeals decided: upheld"),
     ("appeals_partly_upheld", "Of the appeals decided: partly upheld"),
     ("appeals_not_upheld", "Of the appeals decided: not upheld"),
@@ -134,7 +164,8 @@ ALSO = (
     ("withdrawn", "Applications received in the period that the applicant withdrew"),
     ("duplicates", "Applications received in the period that duplicate another application"),
 )
-#: The appeals among ``ALSO``: received, decided (and by the decision), and withdrawn.
+#: The appeals among ``ALSO``: received and decided (each by what was appealed, and the
+#: decided by the decision), and withdrawn.
 APPEALS = tuple((name, label) for name, label in ALSO if name.startswith("appeals"))
 #: What the partnership's figures (``sharing.figures.partnership``) show: the Act's four
 #: and the appeals, counted as this page counts them.
@@ -152,12 +183,20 @@ CLOSED_COUNTED = (
     "threshold was not met; one recorded as a duplicate of another is not a second "
     "application received, so it is not counted."
 )
+#: How an application whose threshold was decided again is counted, for a page showing
+#: the totals.
+DECIDED_AGAIN_COUNTED = (
+    'An application whose "not met" decision the appeal body sent back is counted once, by '
+    "the decision made again (met and reviewed, or not met), never as both; until it is "
+    "decided again it counts as waiting for a decision."
+)
 #: How appeals are counted, for a page showing them beside the totals.
 APPEALS_COUNTED = (
     "The first four figures are those the Act requires. Appeals are counted in the months "
     "they were received, and in the months they ended, decided by the appeal body or "
     "withdrawn by the applicant, whenever they were received: an appeal is counted as "
-    "decided or as withdrawn, never both."
+    "decided or as withdrawn, never both. Each is counted as against a decision that the "
+    "threshold was not met, or against how a review was carried out."
 )
 
 
@@ -217,6 +256,15 @@ def count(
         with_recommendations=sum(a.id in recommended for a in reviewed),
         pending=sum(a.decision is None and not a.withdrawn for a in received),
         appeals=sum(period.holds(a.appeal_received_on) for a in applications),
+        appeals_of_not_met=_appeals(applications, period, of_not_met=True),
+        appeals_of_review=_appeals(applications, period, of_not_met=False),
+        appeals_decided_of_not_met=_appeals(applications, period, of_not_met=True, decided=True),
+        appeals_decided_of_review=_appeals(applications, period, of_not_met=False, decided=True),
+        decided_again=sum(a.decided_again for a in received),
+        decided_again_not_met=sum(
+            a.decided_again and a.decision is ThresholdDecision.NOT_MET for a in received
+        ),
+        to_decide_again=sum(a.sent_back and not a.withdrawn for a in received),
         withdrawn=sum(a.withdrawn for a in received),
         duplicates=len(duplicates),
         appeals_decided=sum(period.holds(a.appeal_decided_on) for a in applications),
@@ -243,6 +291,18 @@ def _appeals_decided(applications: list[Counted], period: Period, decision: Appe
     """The appeals the appeal body decided in ``period`` as ``decision``."""
     return sum(
         period.holds(a.appeal_decided_on) and a.appeal_decision is decision for a in applications
+    )
+
+
+def _appeals(
+    applications: list[Counted], period: Period, *, of_not_met: bool, decided: bool = False
+) -> int:
+    """The appeals received (``decided``: decided) in ``period`` of a "not met" decision
+    (or, with ``of_not_met`` False, of how a review was carried out)."""
+    return sum(
+        period.holds(a.appeal_decided_on if decided else a.appeal_received_on)
+        and a.appeal_of_not_met is of_not_met
+        for a in applications
     )
 
 

@@ -122,8 +122,8 @@ def test_the_pack_counts_the_appeals_as_the_community_trigger_figures_do(
     demo_hub, demo_session
 ) -> None:
     """The pack's page, its PDF and the table's CSV give, beside the Act's four, the
-    appeals received, decided (upheld, partly upheld, not upheld) and withdrawn in the
-    year, each the same number as /trigger/figures gives for the same 12 months."""
+    appeals received and decided (each of a "not met" decision or of a review), decided
+    (upheld, partly upheld, not upheld) and withdrawn in the year, each the same number as /trigger/figures gives for the same 12 months."""
     _year_of_appeals(demo_session)
     coordinator = demo_client(demo_hub, demo_user(demo_session, LEAD, Role.CONFERENCE_CHAIR))
 
@@ -136,7 +136,11 @@ def test_the_pack_counts_the_appeals_as_the_community_trigger_figures_do(
 
     expected = {
         "Appeals received, of a decision not to review or of how a review was carried out": "6",
+        "Of the appeals received: against a decision that the threshold was not met": "1",
+        "Of the appeals received: against how a review was carried out": "5",
         "Appeals decided by the appeal body": "4",
+        'Of the appeals decided: against a "not met" decision': "0",
+        "Of the appeals decided: against how a review was carried out": "4",
         "Of the appeals decided: upheld": "2",
         "Of the appeals decided: partly upheld": "1",
         "Of the appeals decided: not upheld": "1",

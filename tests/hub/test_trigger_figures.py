@@ -5,7 +5,10 @@ refusal recorded); a month that is not one is refused at its field (400), never 
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -14,8 +17,9 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.models import AuditEntry
 from sharing.trigger import figure_csv, figure_period, figures
-from sharing.vocabulary import Role
+from sharing.vocabulary import AppealDecision, Role, ThresholdDecision
 from tests.fixtures.demo import demo_client, demo_user
+from tests.sharing.trigger.test_figures import _application
 
 
 def _client(app, session: Session, code: str, role: Role):
@@ -183,3 +187,34 @@ def test_a_month_that_is_not_one_is_refused_at_its_field(
         assert "<script>" not in page
         refused = _last_entry(demo_session)
         assert (refused.outcome, refused.basis) == ("refused", "refused input: from")
+
+
+def test_the_page_gives_the_applications_decided_again_beside_the_four(
+    demo_hub, demo_session
+) -> None:
+    """April 2006 to March 2007: one application decided "not met", its appeal upheld and
+    the threshold decided again, not met again. The page counts it once as not met, says
+    beside that it was decided again, counts its appeal as one of a "not met" decision,
+    and says how it counted; the CSV gives the same lines."""
+    again = _application(demo_session, date(2006, 5, 1), ThresholdDecision.NOT_MET)
+    again.first_decided_at = datetime(2006, 5, 20, tzinfo=UTC)
+    again.appeal_received_on = date(2006, 6, 1)
+    again.appeal_decision = AppealDecision.UPHELD
+    again.appeal_decided_on = date(2006, 7, 1)
+    demo_session.commit()
+    lead = _client(demo_hub, demo_session, "northshire-csp", Role.TRIGGER_LEAD)
+
+    page = html.unescape(lead.get("/trigger/figures?from=2006-04").get_data(as_text=True))
+
+    rows = dict(
+        re.findall(r'scope="row" class="govuk-table__header">([^<]*)</th>\s*<td[^>]*>(\d+)<', page)
+    )
+    assert rows["Times the threshold for a review was not met"] == "1"
+    assert rows["Of those decided again: threshold not met again"] == "1"
+    assert rows["Of the appeals received: against a decision that the threshold was not met"] == "1"
+    assert rows["Of the appeals received: against how a review was carried out"] == "0"
+    assert "Each application is counted once, by the decision that stands" in page
+    text = lead.get("/trigger/figures.csv?from=2006-04").get_data().decode("utf-8-sig")
+    totals = {r[4]: r[5] for r in csv.reader(io.StringIO(text)) if r[2] == "totals"}
+    assert totals['Of the appeals decided: against a "not met" decision'] == "1"
+    assert totals["Of those decided again: threshold not met again"] == "1"

@@ -166,6 +166,7 @@ def test_the_four_totals_count_the_years_applications_and_reviews_exactly(
         with_recommendations=4,  # a recommendation made on appeal alone does not count
         pending=1,
         appeals=1,
+        appeals_of_review=1,  # of the review of the application received in August
     )
 
 
@@ -393,6 +394,9 @@ def test_appeals_withdrawn_are_counted_beside_appeals_decided(demo_hub, demo_ses
         appeals_decided=1,
         appeals_withdrawn=2,  # the one received the year before ended this year
         appeals_not_upheld=1,
+        appeals_of_not_met=1,
+        appeals_of_review=2,
+        appeals_decided_of_review=1,
     )
     also = dict(figures.labelled(shown.totals, figures.ALSO))
     assert also["Appeals decided by the appeal body"] == 1
@@ -411,8 +415,8 @@ def test_a_not_met_decision_decided_again_as_met_counts_as_reviewed_not_as_not_m
 ) -> None:
     """April 2008 to March 2009: an application decided "not met", appealed, the appeal
     upheld and the threshold decided again as met, then reviewed. It counts by its
-    decision as it stands: reviewed, not "not met"; its appeal counts as received and
-    upheld."""
+    decision as it stands: reviewed, not "not met", and as decided again; its appeal counts
+    as received and upheld, an appeal of the "not met" decision."""
     again = _application(
         demo_session, date(2008, 5, 1), MET, "three-complaints", outcome_on=date(2008, 9, 1)
     )
@@ -434,4 +438,7 @@ def test_a_not_met_decision_decided_again_as_met_counts_as_reviewed_not_as_not_m
         appeals=1,
         appeals_decided=1,
         appeals_upheld=1,
+        decided_again=1,
+        appeals_of_not_met=1,
+        appeals_decided_of_not_met=1,
     )
