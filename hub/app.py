@@ -66,6 +66,7 @@ from hub.request_checks import MB, REQUEST_MAX_MB, no_control_characters, upload
 from hub.sent_once import sent_once
 from hub.settings import ConfigError, Settings
 from hub.templating import HubFlask, register_filters
+from hub.trigger import case_answers as trigger_asked
 from hub.trigger import figures as trigger_figures
 from hub.your_say.views import on_closure_survey
 from sharing import sign_in_sessions
@@ -106,6 +107,7 @@ BLUEPRINTS = (
     search,
     trigger,
     trigger_figures,
+    trigger_asked,
     figures,
     apply,
     your_say,

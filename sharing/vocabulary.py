@@ -588,6 +588,21 @@ class AppealDecision(Labelled):
     NOT_UPHELD = "not_upheld", "Not upheld: the review was carried out properly"
 
 
+class CaseRequestAnswer(Labelled):
+    """How an agency asked about a case for a Community Trigger review answers the lead:
+    the complaint confirmed on the case, or none held, and why (no free text: the lead's
+    page and the audit log say it as chosen)."""
+
+    CONFIRMED = "confirmed", "We hold the complaint: it is on this case"
+    SOMEONE_ELSE = "someone_else", "We hold no such complaint: the case is about someone else"
+    NOT_ASB = "not_asb", "We hold no such complaint: what was reported is not anti-social behaviour"
+    IN_ERROR = "in_error", "We hold no such complaint: the report was recorded in error"
+
+    @property
+    def confirmed(self) -> bool:
+        return self is CaseRequestAnswer.CONFIRMED
+
+
 class LetterKind(Labelled):
     """A letter to a Community Trigger applicant."""
 

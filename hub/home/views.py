@@ -3,7 +3,8 @@ priority; the conferences I chair or am expected at, coming up, and those I conv
 chair whose date has passed, to record held or cancel; for the Community Trigger lead,
 the applications by working days left; for a relevant body's managers, the review
 recommendations their agency has open; for a case's officer and managers, partners'
-requests for more of it waiting for an answer."""
+requests for more of it waiting for an answer; for those asked about a case by a
+Community Trigger lead, the requests waiting for their answer."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from sharing.cases.listing import home_summary
 from sharing.cases.share_lists import shared_case_count
 from sharing.meetings import conference_listing, requests
 from sharing.risk.reviews_due import risk_reviews_due
-from sharing.trigger import handling, listing, review_recommendations
+from sharing.trigger import case_answers, handling, listing, review_recommendations
 from sharing.vocabulary import AlertKind
 
 #: Risk assessment reviews due listed on the home page, the longest due first.
@@ -59,6 +60,7 @@ def home() -> str:
     )
     return render_template(
         "home/home.html",
+        cases_asked=case_answers.to_answer(db(), actor) if actor.works_cases else [],
         trigger_due=[r for r in trigger.rows if r.clock] if trigger else [],
         trigger_more=max(0, trigger.open - TRIGGER_ROWS) if trigger else 0,
         recommendations=recommendations,

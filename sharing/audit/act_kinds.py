@@ -86,6 +86,10 @@ class Action(Labelled):
         "trigger.ask",
         "Asked agencies to confirm complaints counted for a Community Trigger",
     )
+    TRIGGER_CASE_ANSWER = (
+        "trigger.case_answer",
+        "Answered a Community Trigger lead asking about a case",
+    )
     TRIGGER_REVIEW = "trigger.review", "Convened a Community Trigger review panel"
     TRIGGER_RECOMMEND = "trigger.recommend", "Recorded a Community Trigger recommendation"
     TRIGGER_RECOMMENDATIONS = (

@@ -16,6 +16,7 @@ from sharing.models.meetings import MeetingSitting
 from sharing.models.users import User
 from sharing.vocabulary import (
     AppealDecision,
+    CaseRequestAnswer,
     LetterKind,
     OnBehalf,
     ThresholdDecision,
@@ -184,6 +185,13 @@ class TriggerCaseRequest(Base):
     locked: Mapped[bool]
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: The agency's answer (the complaint confirmed, or none held and why), when and by
+    #: whom (None: not answered yet; ``sharing.trigger.case_answers``).
+    answer: Mapped[CaseRequestAnswer | None] = enum_column(
+        CaseRequestAnswer, "case_request_answer", nullable=True
+    )
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     application: Mapped[TriggerApplication] = relationship(back_populates="requests")
     case: Mapped[Case | None] = relationship()

@@ -5,7 +5,8 @@ where the notice asking them links (``sharing.trigger.review``).
 The notice says an application counts a complaint the agency holds and asks them to
 confirm it to the lead and bring the case to the panel's sitting; the pages say which application asked, when,
 which lead, and the panel's sitting once it is chosen, and whether the case is on its
-agenda yet. Only applications still waiting for the case are shown: the threshold not
+agenda yet, and whether the agency has answered the lead (confirmed the complaint, or
+said it holds none, and why). Only applications still waiting for the case are shown: the threshold not
 decided not met, the application not closed or erased, and the review's outcome not sent
 (unless an appeal is heard), as ``applications.may_ask`` says.
 """
@@ -20,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.models import Conference, MeetingSitting, TriggerApplication, TriggerCaseRequest
-from sharing.trigger import not_brought
+from sharing.trigger import case_answers, not_brought
 from sharing.trigger.applications import may_ask
 
 
@@ -41,6 +42,10 @@ class AskedForReview:
     #: What its holders can do instead, when the case is locked or closed since and
     #: cannot be brought to the sitting ("" otherwise).
     instead: str = ""
+    #: The request, for the page answering it (``sharing.trigger.case_answers``), and the
+    #: agency's answer as the pages say it ("" before one).
+    request_id: int = 0
+    answer: str = ""
 
     @property
     def anchor(self) -> str:
@@ -84,6 +89,8 @@ def _as_shown(session: Session, request: TriggerCaseRequest, case_id: int) -> As
         not_brought.said_to_holder(why, sitting, application)
         if why is not None and sitting is not None and not brought
         else "",
+        request.id,
+        case_answers.said(request),
     )
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.reveal import reveal
 from sharing.models import TriggerApplication
-from sharing.trigger import letter_days, not_brought
+from sharing.trigger import case_answers, letter_days, not_brought
 from sharing.trigger.appeal_words import appeal_said
 from sharing.trigger.deadlines import counted_or_not, review_due
 from sharing.trigger.handling import LEAD, appeal_in_hand
@@ -34,6 +34,9 @@ class CaseAsked:
     #: Why its case cannot be brought now (locked or closed since), and what the lead can
     #: do for the review (``not_brought``); "" when it can.
     cannot_bring: str = ""
+    #: The agency's answer: the complaint confirmed, or none held and why
+    #: (``case_answers.said``); "" before one.
+    answer: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ def review_of(
                 clock.day_of(r.asked_at),
                 r.case_id in on_agenda,
                 not_brought.for_the_lead(r, r.case_id in on_agenda),
+                case_answers.said(r),
             )
             for r in application.requests
         ],
