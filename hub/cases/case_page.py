@@ -84,7 +84,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         held_by=erasure.reviews_holding(db(), case_id)
         if page.view.decision.own_agency and not page.view.erased
         else [],
-        asked=asked.asked_of(db(), case_id)
+        asked=asked.asked_of(db(), case_id, current_user.actor)
         if page.view.decision.own_agency and not page.view.erased
         else [],
     )

@@ -49,7 +49,7 @@ def bring(case_id: int) -> Response | tuple[str, int]:
     form.sitting.choices = [("", "Choose a sitting")] + [
         (str(s.id), f"{s.series.name}: {uk_datetime(s.starts_at)}") for s in sittings
     ]
-    reviews = asked.asked_of(db(), case_id)
+    reviews = asked.asked_of(db(), case_id, current_user.actor)
     panels = {r.sitting.id for r in reviews if r.sitting and r.sitting.id in offered}
     if request.method == "GET" and len(panels) == 1:
         # Asked for an ASB Case Review whose panel's sitting is chosen: that sitting (asked

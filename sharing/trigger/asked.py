@@ -13,13 +13,14 @@ decided not met, the application not closed or erased, and the review's outcome 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.access.decide import Actor
 from sharing.models import Conference, MeetingSitting, TriggerApplication, TriggerCaseRequest
 from sharing.trigger import case_answers, not_brought
 from sharing.trigger.applications import may_ask
@@ -46,6 +47,8 @@ class AskedForReview:
     #: agency's answer as the pages say it ("" before one).
     request_id: int = 0
     answer: str = ""
+    #: Whether the reader is one of those asked, who may answer (``case_answers.holds``).
+    may_answer: bool = False
 
     @property
     def anchor(self) -> str:
@@ -53,16 +56,19 @@ class AskedForReview:
         return f"trigger-{self.application_id}"
 
 
-def asked_of(session: Session, case_id: int) -> list[AskedForReview]:
+def asked_of(session: Session, case_id: int, reader: Actor | None = None) -> list[AskedForReview]:
     """The applications that asked about the case and still wait for it, first asked
-    first."""
+    first; with ``reader``, whether they are one of those asked, who may answer."""
     requests = session.scalars(
         select(TriggerCaseRequest)
         .where(TriggerCaseRequest.case_id == case_id)
         .order_by(TriggerCaseRequest.asked_at, TriggerCaseRequest.id)
     )
     return [
-        _as_shown(session, request, case_id)
+        replace(
+            _as_shown(session, request, case_id),
+            may_answer=reader is not None and case_answers.holds(session, reader, request.case),
+        )
         for request in requests
         if _waiting(request.application)
     ]

@@ -39,7 +39,7 @@ FIELD = "answer"
 CHOOSE = "Select whether your agency holds the complaint, and if not, why"
 
 
-def _holds(session: Session, actor: Actor, case: Case | None) -> bool:
+def holds(session: Session, actor: Actor, case: Case | None) -> bool:
     """Whether the actor is one of those asked about ``case``: a locked case's lock
     members; otherwise its officer and its agency's managers."""
     if case is None or case.erased_at is not None:
@@ -76,6 +76,8 @@ class Asked:
     case_id: int
     case_reference: str
     asked_on: date
+    #: The agency's answer, as the pages say it ("" before one).
+    answer: str = ""
 
 
 def _asked(request: TriggerCaseRequest, case: Case) -> Asked:
@@ -87,6 +89,7 @@ def _asked(request: TriggerCaseRequest, case: Case) -> Asked:
         case.id,
         case.reference,
         clock.day_of(request.asked_at),
+        said(request),
     )
 
 
@@ -106,7 +109,7 @@ def to_answer(session: Session, actor: Actor) -> list[Asked]:
     return [
         _asked(r, r.case)
         for r in requests
-        if r.case is not None and waiting(r.application) and _holds(session, actor, r.case)
+        if r.case is not None and waiting(r.application) and holds(session, actor, r.case)
     ]
 
 
@@ -115,7 +118,7 @@ def _request(session: Session, actor: Actor, request_id: int) -> tuple[TriggerCa
     recorded."""
     request = session.get(TriggerCaseRequest, request_id)
     case = request.case if request is not None else None
-    if request is None or case is None or not _holds(session, actor, case):
+    if request is None or case is None or not holds(session, actor, case):
         raise acts.refused(
             session,
             acts.Action.TRIGGER_CASE_ANSWER,

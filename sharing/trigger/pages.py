@@ -31,7 +31,7 @@ from sharing.trigger.handling import (
     to_decide_again,
 )
 from sharing.trigger.procedure import Procedure
-from sharing.trigger.review_page import Review, review_of
+from sharing.trigger.review_page import CaseAsked, Review, cases_asked, review_of
 from sharing.vocabulary import CaseCategory, LetterKind, ThresholdDecision
 
 
@@ -105,6 +105,9 @@ class ApplicationPage:
     #: details only) while an appeal is in hand.
     may_correct: bool = False
     closed: Closed | None = None
+    #: The agencies asked to confirm their complaints, and their answers, for the page
+    #: before the decision (after it, ``review`` gives them).
+    asked: list[CaseAsked] = field(default_factory=list)
     #: The applications recorded as duplicates of this one: (id, reference).
     duplicates: tuple[tuple[int, str], ...] = ()
     #: Its recording and each correction of its details, oldest first.
@@ -245,6 +248,7 @@ def application_page(
         decided_by=_name(application.decided_by),
         decided_at=application.decided_at,
         review=review_of(session, application, procedure),
+        asked=cases_asked(application),
         first_decided_at=application.first_decided_at,
         first_decided_by=_name(application.first_decided_by),
         letters=posting.deliveries(session, application, procedure),

@@ -83,13 +83,31 @@ class Review:
     uncountable: str = ""
 
 
+def cases_asked(application: TriggerApplication) -> list[CaseAsked]:
+    """The agencies asked to confirm a counted complaint (before the decision too, as
+    their confirming is part of it), each with whether its case is before the panel and
+    its answer."""
+    sitting = application.review_sitting
+    on_agenda = {c.case_id for c in sitting.conferences} if sitting else set()
+    return [
+        CaseAsked(
+            r.agency.name,
+            r.locked,
+            clock.day_of(r.asked_at),
+            r.case_id in on_agenda,
+            not_brought.for_the_lead(r, r.case_id in on_agenda),
+            case_answers.said(r),
+        )
+        for r in application.requests
+    ]
+
+
 def review_of(
     session: Session, application: TriggerApplication, procedure: Procedure
 ) -> Review | None:
     if application.decision is None:
         return None
     sitting = application.review_sitting
-    on_agenda = {c.case_id for c in sitting.conferences} if sitting else set()
     texts = [reveal(LEAD, r, ("text", "completion_note")) for r in application.recommendations]
     to_review = application.decision is not ThresholdDecision.NOT_MET
     meet_by, meet_problem = (
@@ -106,17 +124,7 @@ def review_of(
         sits_at=sitting.starts_at if sitting else None,
         place=(sitting.place or sitting.video_link) if sitting else None,
         sat=bool(sitting and sitting.starts_at <= clock.now()),
-        asked=[
-            CaseAsked(
-                r.agency.name,
-                r.locked,
-                clock.day_of(r.asked_at),
-                r.case_id in on_agenda,
-                not_brought.for_the_lead(r, r.case_id in on_agenda),
-                case_answers.said(r),
-            )
-            for r in application.requests
-        ],
+        asked=cases_asked(application),
         recommendations=[
             RecommendationLine(
                 id=r.id,

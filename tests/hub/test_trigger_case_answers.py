@@ -91,6 +91,7 @@ def test_the_officer_asked_sees_the_request_at_home_confirms_it_and_the_lead_rea
     assert HOME_HEADING in home
     assert link in home
     assert f"Application {request.application.reference} asks about case" in home
+    assert link in _text(officer.get(f"/cases/{request.case_id}")), "linked from the case"
     page = _text(officer.get(link))
     assert "Answer the Community Trigger lead" in page
     assert request.case.reference in page
@@ -145,6 +146,9 @@ def test_a_second_answer_is_refused_saying_when_the_first_was_given(hub, session
     request = _waiting(session)
     officer = _officer(hub, session, request)
     assert _answer(officer, request, "not_asb").status_code == 302
+    answered = _text(officer.get(f"/trigger/asked/{request.id}"))
+    assert "Your agency answered the lead: No such complaint (what was reported" in answered
+    assert "Send the answer" not in answered
     again = _answer(officer, request, "confirmed")
     assert again.status_code == 302
     page = _text(officer.get(again.headers["Location"]))
@@ -194,6 +198,7 @@ def test_anyone_not_asked_is_told_the_request_does_not_exist(hub, session) -> No
         client = demo_client(hub, user)
         assert client.get(page).status_code == 404
         assert page not in _text(client.get("/"))
+        assert page not in _text(client.get(f"/cases/{request.case_id}"))
     lead = demo_client(hub, demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
     assert lead.get(page).status_code in (403, 404)
     assert lead.get("/trigger/asked/999999").status_code in (403, 404)
@@ -225,3 +230,17 @@ def test_a_locked_case_is_answered_by_its_lock_members_alone(hub, session) -> No
     officer = _officer(hub, session, request)
     assert page in _text(officer.get("/"))
     assert _answer(officer, request, "confirmed").status_code == 302
+
+
+def test_the_lead_reads_the_answers_before_deciding_the_threshold(hub, session) -> None:
+    """Asked before the decision (the agencies' confirming is part of it), the answers
+    are on the application's page under the button asking them."""
+    request = _waiting(session)
+    request.application.decision = None
+    session.commit()
+    assert _answer(_officer(hub, session, request), request, "in_error").status_code == 302
+    lead = demo_client(hub, demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
+    page = _text(lead.get(f"/trigger/{request.application_id}"))
+    assert "Agencies asked to confirm their complaints" in page
+    assert "No such complaint (the report was recorded in error)" in page
+    assert "Not answered yet" in page or len(request.application.requests) == 1
