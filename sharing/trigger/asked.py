@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 
 from sharing import clock
 from sharing.access.decide import Actor
-from sharing.models import Conference, MeetingSitting, TriggerApplication, TriggerCaseRequest
+from sharing.models import Conference, MeetingSitting, TriggerCaseRequest
 from sharing.trigger import case_answers, not_brought
-from sharing.trigger.applications import may_ask
 
 
 @dataclass(frozen=True)
@@ -70,12 +69,8 @@ def asked_of(session: Session, case_id: int, reader: Actor | None = None) -> lis
             may_answer=reader is not None and case_answers.holds(session, reader, request.case),
         )
         for request in requests
-        if _waiting(request.application)
+        if case_answers.waiting(request.application)
     ]
-
-
-def _waiting(application: TriggerApplication) -> bool:
-    return application.erased_at is None and may_ask(application)
 
 
 def _as_shown(session: Session, request: TriggerCaseRequest, case_id: int) -> AskedForReview:
