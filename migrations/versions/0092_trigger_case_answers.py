@@ -2,8 +2,8 @@
 complaint confirmed on the case, or none held and why, chosen from a short list (no free
 text), when it answered and who.
 
-Revision ID: 0093
-Revises: 0090
+Revision ID: 0092
+Revises: 0091
 Create Date: 2026-12-07 13:00:00
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0093"
-down_revision = "0090"
+revision = "0092"
+down_revision = "0091"
 branch_labels = None
 depends_on = None
 
