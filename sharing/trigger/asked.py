@@ -46,6 +46,9 @@ class AskedForReview:
     #: agency's answer as the pages say it ("" before one).
     request_id: int = 0
     answer: str = ""
+    #: Whether the agency answered that it holds no such complaint: nothing to confirm or
+    #: bring.
+    holds_none: bool = False
     #: Whether the reader is one of those asked, who may answer (``case_answers.holds``).
     may_answer: bool = False
 
@@ -92,6 +95,7 @@ def _as_shown(session: Session, request: TriggerCaseRequest, case_id: int) -> As
         else "",
         request.id,
         case_answers.said(request),
+        case_answers.holds_none(request),
     )
 
 

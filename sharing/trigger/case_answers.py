@@ -182,6 +182,12 @@ def answer(
     return request
 
 
+def holds_none(request: TriggerCaseRequest) -> bool:
+    """Whether the agency answered that it holds no such complaint: its case is not one
+    to bring to the panel."""
+    return request.answer is not None and not request.answer.confirmed
+
+
 def said(request: TriggerCaseRequest) -> str:
     """The answer as the pages say it: "Confirmed on 7 December 2026", "No such complaint
     (the case is about someone else), 7 December 2026"; "" before one."""

@@ -37,6 +37,8 @@ class CaseAsked:
     #: The agency's answer: the complaint confirmed, or none held and why
     #: (``case_answers.said``); "" before one.
     answer: str = ""
+    #: Whether it answered that it holds no such complaint (no case to bring).
+    holds_none: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ def cases_asked(application: TriggerApplication) -> list[CaseAsked]:
             r.case_id in on_agenda,
             not_brought.for_the_lead(r, r.case_id in on_agenda),
             case_answers.said(r),
+            case_answers.holds_none(r),
         )
         for r in application.requests
     ]

@@ -121,11 +121,21 @@ def test_the_officer_asked_sees_the_request_at_home_confirms_it_and_the_lead_rea
 
 def test_no_such_complaint_and_why_reaches_the_lead(hub, session) -> None:
     request = _waiting(session)
-    response = _answer(_officer(hub, session, request), request, "someone_else")
+    officer = _officer(hub, session, request)
+    case_page = f"/cases/{request.case_id}"
+    assert "Confirm the complaint to the lead" in _text(officer.get(case_page))
+
+    response = _answer(officer, request, "someone_else")
+
     assert response.status_code == 302
     lead = demo_client(hub, demo_user(session, "northshire-csp", Role.TRIGGER_LEAD))
     lead_page = _text(lead.get(f"/trigger/{request.application_id}"))
     assert "No such complaint (the case is about someone else)" in lead_page
+    assert "None to bring: no such complaint" in lead_page
+    box = _text(officer.get(case_page))
+    assert "The case is not one to bring to the review panel." in box
+    assert "Confirm the complaint to the lead" not in box, "no longer asked of the agency"
+    assert "Bring the case to the review panel" not in box
 
 
 @pytest.mark.parametrize("answer", ["", "banana", "CONFIRMED"])
