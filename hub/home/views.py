@@ -3,7 +3,8 @@ priority; the conferences I chair or am expected at, coming up, and those I conv
 chair whose date has passed, to record held or cancel; for the Community Trigger lead,
 the applications by working days left; for a relevant body's managers, the review
 recommendations their agency has open; for a case's officer and managers, partners'
-requests for more of it waiting for an answer; for those asked about a case by a
+requests for more of it waiting for an answer, and for the partner that asked, its
+agency's requests waiting and answered lately; for those asked about a case by a
 Community Trigger lead, the requests waiting for their answer."""
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def home() -> str:
         shared_count=shared_count,
         to_answer=to_answer,
         more_waiting=more_requests.waiting(db(), actor),
+        more_asked=more_requests.asked_by_agency(db(), actor),
+        answered_lately_days=more_requests.ANSWERED_LATELY_DAYS,
         overdue_requests=overdue,
         date_passed=date_passed,
         coming_up=coming_up,

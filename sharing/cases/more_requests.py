@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +29,8 @@ from sharing.vocabulary import CATEGORIES, NoticeKind
 
 #: The longest "why" and reason for declining, in characters.
 MAX_TEXT = 2_000
+#: How long an answer stays on the asking agency's home page, in days.
+ANSWERED_LATELY_DAYS = 14
 #: Each data category as the forms and pages name it.
 CATEGORY_WORDS: dict[str, str] = {
     "identity": "Identity: names and dates of birth",
@@ -271,3 +273,66 @@ def waiting(session: Session, actor: Actor) -> list[Waiting]:
         for r in found
         if (d := decision_on(session, actor, r.case_id, Act.REVOKE_SHARE)) is not None and d.allowed
     ]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A request of the actor's agency as their home page lists it: waiting, or answered
+    lately, with the purpose to open the case for (that of the share that answers it, if
+    one did, else that of the share it was asked through)."""
+
+    id: int
+    case_id: int
+    case_reference: str
+    case_agency: str
+    purpose: str
+    due_on: date
+    overdue: bool
+    answered_at: datetime | None
+    answered_by: str | None
+    shared: bool
+
+
+def asked_by_agency(session: Session, actor: Actor) -> list[Asked]:
+    """For the asking agency's home page: its requests for more waiting for an answer and
+    those answered in the last ``ANSWERED_LATELY_DAYS`` days, on cases the actor may open
+    for the request's purpose (a share ended drops its request off), waiting ones first,
+    soonest due, then the newest answers."""
+    since = clock.now() - timedelta(days=ANSWERED_LATELY_DAYS)
+    found = session.scalars(
+        select(MoreRequest)
+        .join(Case, Case.id == MoreRequest.case_id)
+        .where(
+            MoreRequest.agency_id == actor.agency_id,
+            Case.erased_at.is_(None),
+            (MoreRequest.answered_at.is_(None)) | (MoreRequest.answered_at >= since),
+        )
+    ).all()
+    today = clock.today()
+    listed = []
+    for r in found:
+        purpose = (r.share_made or r.share).purpose
+        decision = decision_on(session, actor, r.case_id, Act.VIEW, purpose)
+        if decision is None or not decision.allowed:
+            continue
+        listed.append(
+            Asked(
+                id=r.id,
+                case_id=r.case_id,
+                case_reference=r.case.reference,
+                case_agency=r.case.agency.name,
+                purpose=purpose,
+                due_on=r.due_on,
+                overdue=r.answered_at is None and r.due_on < today,
+                answered_at=r.answered_at,
+                answered_by=r.answered_by.display_name if r.answered_by else None,
+                shared=r.share_made_id is not None,
+            )
+        )
+    waiting = sorted((a for a in listed if a.answered_at is None), key=lambda a: (a.due_on, a.id))
+    answered = sorted(
+        (a for a in listed if a.answered_at is not None),
+        key=lambda a: (a.answered_at, a.id),
+        reverse=True,
+    )
+    return [*waiting, *answered]
