@@ -102,6 +102,7 @@ def ask_more(case_id: int) -> Response | tuple[str, int]:
         title=f"Ask for more of case {authorised.case.reference}",
         form=form,
         case=authorised.case,
+        purpose=purpose,
         offered=offered,
         back=back,
     ), status
