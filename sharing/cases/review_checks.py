@@ -46,7 +46,7 @@ _TAKEN_FURTHER = {
 
 def assessments_to_link(session: Session, case: Case, today: date) -> list[RiskAssessment]:
     """The case's assessments a review may name as its own: those made since the case's
-    last review (or, for the first, since it was opened), newest first."""
+    last review (or, for the first, since it was opened) and by now, newest first."""
     last = session.scalar(
         select(CaseReview.reviewed_at)
         .where(CaseReview.case_id == case.id)
@@ -57,7 +57,11 @@ def assessments_to_link(session: Session, case: Case, today: date) -> list[RiskA
     return list(
         session.scalars(
             select(RiskAssessment)
-            .where(RiskAssessment.case_id == case.id, RiskAssessment.assessed_at >= since)
+            .where(
+                RiskAssessment.case_id == case.id,
+                RiskAssessment.assessed_at >= since,
+                RiskAssessment.assessed_at <= clock.now(),
+            )
             .order_by(RiskAssessment.assessed_at.desc(), RiskAssessment.id.desc())
         )
     )

@@ -2,8 +2,8 @@
 made by its officer one review interval before the review the case now waits for (so
 that date is the one the review set), in touch with the complainant by phone, in person
 or by e-mail a day or two before, or, now and then, not reached; the risk unchanged
-unless an assessment was made since the case opened; the action plan's progress in a
-line. Its own random numbers, so the rest of the demo is the same with or without it."""
+unless an assessment was made since the case opened and before the review; the action
+plan's progress in a line. Its own random numbers, so the rest of the demo is the same with or without it."""
 
 from __future__ import annotations
 
