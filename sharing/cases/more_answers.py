@@ -7,7 +7,7 @@ is an audit entry naming ids only, and the asker is told by e-mail."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
 from sharing.models import MoreRequest, Notice, Share
 from sharing.notices import drop_waiting, managers, queue
-from sharing.vocabulary import NoticeKind
+from sharing.vocabulary import NoticeKind, Role
 
 
 def request_to_answer(session: Session, authorised: AuthorisedCase, request_id: int) -> MoreRequest:
@@ -61,6 +61,11 @@ class ToAnswer:
     by_sharing: list[str]
     #: Whether the asking agency holds a live share for ASB case management already.
     held: bool = False
+    #: The asker's roles, as the page names them ("case officer").
+    asker_roles: str = ""
+    #: The asking agency's other roles to which such a share would give some of what is
+    #: asked, though not to the asker (e.g. "manager").
+    other_roles: list[str] = field(default_factory=list)
 
 
 def to_answer(session: Session, authorised: AuthorisedCase, request: MoreRequest) -> ToAnswer:
@@ -69,14 +74,17 @@ def to_answer(session: Session, authorised: AuthorisedCase, request: MoreRequest
     share = request.share
     live = share.revoked_at is None and share.until >= today
     given: set[str] = set()
-    roles = request.asked_by.roles
+    others: set[Role] = set()
+    roles = set(request.asked_by.roles)
     for grant in policy(session).grants(request.agency_id, CASE_MANAGEMENT):
         if grant.emergency or not grant.binds(authorised.case.agency_id):
             continue
-        if grant.roles & set(roles) and (
-            grant.priorities is None or authorised.case.priority in grant.priorities
-        ):
+        if grant.priorities is not None and authorised.case.priority not in grant.priorities:
+            continue
+        if grant.roles & roles:
             given |= grant.categories
+        elif grant.categories & set(request.asked_for):
+            others |= grant.roles
     held = _live_case_management(session, request.case_id, request.agency_id, today)
     by_sharing = [] if held else [c for c in request.asked_for if c in given]
     acts.record(
@@ -87,7 +95,19 @@ def to_answer(session: Session, authorised: AuthorisedCase, request: MoreRequest
         basis=f"request {request.id} (narrative)",
     )
     why = reveal_one(authorised.decision, request, "why")
-    return ToAnswer(request, why, live, by_sharing, held)
+    return ToAnswer(
+        request,
+        why,
+        live,
+        by_sharing,
+        held,
+        asker_roles=_roles_named(roles),
+        other_roles=[] if held or by_sharing else [r.label.lower() for r in sorted(others)],
+    )
+
+
+def _roles_named(roles: set[Role]) -> str:
+    return ", ".join(r.label.lower() for r in sorted(roles))
 
 
 def _live_case_management(session: Session, case_id: int, agency_id: int, today: date) -> bool:

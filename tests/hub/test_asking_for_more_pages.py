@@ -1,15 +1,19 @@
 """The request for more's pages as the police sergeant walks them (demo partnership):
 every way back from the form lands on the case page for the purpose it was opened for,
-never on the page asking why the case is opened."""
+never on the page asking why the case is opened; the page answering it says truly whom
+a share would give nothing more."""
 
 from __future__ import annotations
+
+from html import unescape
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
-from sharing.models import Case, MoreRequest, Share
+from sharing.models import Case, MoreRequest, Share, User
+from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
 from tests.fixtures.demo import demo_client, demo_user
@@ -49,3 +53,54 @@ def test_cancel_and_back_on_the_form_return_to_the_case_for_its_purpose(
     refused = police.post(path, data={"csrf_token": csrf_token(police, path), "why": "x"})
     assert refused.status_code == 400
     assert refused.get_data(as_text=True).count(back) == 2
+
+
+def test_a_request_page_says_truly_whom_a_share_would_give_nothing_more(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """The council's ASB officer reads a landlord's red case through a conference's share
+    and asks for its vulnerability: a share for ASB case management gives vulnerability
+    to the council's managers only (clause 4.5), so the page says it gives the officer's
+    role none, and that it gives the managers some, where it said the protocol gives the
+    council's roles none of it."""
+    share = demo_session.scalars(
+        select(Share)
+        .join(Case, Case.id == Share.case_id)
+        .where(
+            Share.agency.has(code="northshire-csp"),
+            Share.purpose == "case_conference",
+            Share.revoked_at.is_(None),
+            Share.until >= clock.today(),
+            Case.priority.in_(["red_urgent", "red_high"]),
+            Case.status == "active",
+            Case.locked.is_(False),
+            Case.id.not_in(select(MoreRequest.case_id)),
+            Case.id.not_in(
+                select(Share.case_id).where(
+                    Share.agency.has(code="northshire-csp"),
+                    Share.purpose == PURPOSE,
+                    Share.revoked_at.is_(None),
+                )
+            ),
+        )
+        .order_by(Share.id)
+    ).first()
+    officer = demo_user(demo_session, "northshire-csp", Role.CASE_OFFICER)
+    csp = demo_client(demo_hub, officer)
+    path = f"/cases/{share.case_id}/more?purpose=case_conference"
+    due = england_and_wales().add(clock.today(), 2)
+    form = {
+        "categories": "vulnerability",
+        "why": "A closure order is being weighed",
+        "due_on-day": str(due.day),
+        "due_on-month": str(due.month),
+        "due_on-year": str(due.year),
+    }
+    assert csp.post(path, data={"csrf_token": csrf_token(csp, path), **form}).status_code == 302
+    request = demo_session.scalar(select(MoreRequest).where(MoreRequest.case_id == share.case_id))
+    owner = demo_client(demo_hub, demo_session.get(User, share.case.officer_id))
+    page = unescape(owner.get(f"/more/{request.id}").get_data(as_text=True))
+    assert 'id="nothing-more"' in page
+    assert "roles none of what they ask" not in page
+    assert f"gives none of what they ask to {officer.display_name}'s role (case officer)" in page
+    assert "It gives some of it to Northshire Council Community Safety's manager role" in page
