@@ -131,3 +131,13 @@ def test_a_request_on_a_case_the_police_can_no_longer_open_drops_off(
     home = police.get("/").get_data(as_text=True)
     assert _link(asked) not in home
     assert f"/cases/{share.case_id}?" not in home
+
+
+def test_the_asking_agencys_requests_read_the_same_on_postgresql(hub_on_postgres: Flask) -> None:
+    with hub_on_postgres.extensions["hub.sessions"]() as session:
+        declined, waiting = _sergeants_requests(session)[:2]
+        police = demo_client(hub_on_postgres, demo_user(session, POLICE, Role.MANAGER))
+    home = unescape(police.get("/").get_data(as_text=True))
+    assert f"{HEADING}: 2" in home
+    assert _link(waiting) in home
+    assert _link(declined) in home
