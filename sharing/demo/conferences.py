@@ -228,8 +228,8 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
                 proportionality="Early interventions were tried and failed; an injunction "
                 "protects the victim without ending the reported person's tenancy.",
                 evidence="Diary sheets, four police logs and the officer's own visit notes.",
-                vulnerability="The victim is elderly and lives alone with a care package; "
-                "the reported person has no known support needs.",
+                vulnerability="The victim lives alone with a care package after a brain "
+                "injury; the reported person has no known support needs.",
             ),
             now=now,
         )

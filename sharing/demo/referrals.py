@@ -32,7 +32,7 @@ from sharing.vocabulary import (
 )
 
 CONCERNS = (
-    "Lives alone with a care package and early dementia; the abuse on the landing leaves "
+    "Lives alone with a care package after a brain injury; the abuse on the landing leaves "
     "them afraid to open the door to their carers. They agreed to the referral.",
     "Has a learning disability and is being pressured into letting the reported person's "
     "friends use the flat. They agreed to the referral with their support worker.",
