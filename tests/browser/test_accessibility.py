@@ -213,6 +213,10 @@ def test_partner_and_sharing_pages_have_no_wcag_violations(live_server, axe_page
     )
     found: dict[str, list[str]] = {}
     _sign_in(page, url, police.email)
+    expect(page.get_by_role("heading", name="requests for more of partners")).to_be_visible()
+    found["home with the agency's requests for more"] = violations(page)
+    page.locator("#more-asked ~ ul a").first.click()
+    expect(page.locator("#more")).to_be_visible()  # the answer, on the case page
     page.goto(f"{url}/shared")
     found["shared with us"] = violations(page)
     shared = page.locator("table.govuk-table tbody tr a").first.get_attribute("href")
