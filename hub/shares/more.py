@@ -19,6 +19,7 @@ from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.cases import more_answers, more_requests
 from sharing.errors import InputError, NotAllowed, NotFound
+from sharing.vocabulary import ShareOrigin
 
 
 class AskForm(HubForm):
@@ -149,4 +150,5 @@ def answer_more(request_id: int) -> Response | tuple[str, int]:
         asked_for=[more_requests.CATEGORY_WORDS[c] for c in item.asked_for],
         by_sharing=more_requests.words(shown.by_sharing),
         answered=more_answers.answered_already(item) if item.answered_at else None,
+        through_conference=item.share.origin is ShareOrigin.CONFERENCE,
     ), status

@@ -130,7 +130,7 @@ def test_the_police_ask_for_what_their_share_does_not_give_and_the_case_officer_
     answering = officer.get(f"/more/{request.id}").get_data(as_text=True)
     assert WHY in answering
     assert 'id="nothing-more"' in answering  # the protocol gives the police no vulnerability
-    assert "already hold a live share of this case for ASB case management" in answering
+    assert "already holds a live share of this case for ASB case management" in answering
     assert "Share more</a>" not in answering
     read = demo_session.scalar(
         select(AuditEntry.basis)

@@ -1,7 +1,8 @@
 """The request for more's pages as the police sergeant walks them (demo partnership):
 every way back from the form lands on the case page for the purpose it was opened for,
 never on the page asking why the case is opened; the page answering it says truly whom
-a share would give nothing more."""
+a share would give nothing more, and suggests a case conference only to a partner not
+already reading the case for one."""
 
 from __future__ import annotations
 
@@ -55,14 +56,10 @@ def test_cancel_and_back_on_the_form_return_to_the_case_for_its_purpose(
     assert refused.get_data(as_text=True).count(back) == 2
 
 
-def test_a_request_page_says_truly_whom_a_share_would_give_nothing_more(
-    demo_hub: Flask, demo_session: Session
-) -> None:
-    """The council's ASB officer reads a landlord's red case through a conference's share
-    and asks for its vulnerability: a share for ASB case management gives vulnerability
-    to the council's managers only (clause 4.5), so the page says it gives the officer's
-    role none, and that it gives the managers some, where it said the protocol gives the
-    council's roles none of it."""
+def _csp_asks_through_a_conference(demo_hub: Flask, demo_session: Session) -> MoreRequest:
+    """The council's ASB officer asks for the vulnerability of a landlord's red case they
+    read through a conference's share only (the council holding no share of it for ASB
+    case management); the request."""
     share = demo_session.scalars(
         select(Share)
         .join(Case, Case.id == Share.case_id)
@@ -97,10 +94,47 @@ def test_a_request_page_says_truly_whom_a_share_would_give_nothing_more(
         "due_on-year": str(due.year),
     }
     assert csp.post(path, data={"csrf_token": csrf_token(csp, path), **form}).status_code == 302
-    request = demo_session.scalar(select(MoreRequest).where(MoreRequest.case_id == share.case_id))
+    return demo_session.scalar(select(MoreRequest).where(MoreRequest.case_id == share.case_id))
+
+
+def test_a_request_page_says_truly_whom_a_share_would_give_nothing_more(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """The council's ASB officer reads a landlord's red case through a conference's share
+    and asks for its vulnerability: a share for ASB case management gives vulnerability
+    to the council's managers only (clause 4.5), so the page says it gives the officer's
+    role none, and that it gives the managers some, where it said the protocol gives the
+    council's roles none of it."""
+    officer = demo_user(demo_session, "northshire-csp", Role.CASE_OFFICER)
+    request = _csp_asks_through_a_conference(demo_hub, demo_session)
+    share = request.share
     owner = demo_client(demo_hub, demo_session.get(User, share.case.officer_id))
     page = unescape(owner.get(f"/more/{request.id}").get_data(as_text=True))
     assert 'id="nothing-more"' in page
     assert "roles none of what they ask" not in page
     assert f"gives none of what they ask to {officer.display_name}'s role (case officer)" in page
     assert "It gives some of it to Northshire Council Community Safety's manager role" in page
+
+
+def test_a_request_asked_through_a_conferences_share_is_not_told_to_go_to_a_conference(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """The council's ASB officer already reads the case for its conference: the page
+    answering their request does not suggest declining because "a case conference is the
+    place for it", as it does for a request asked through a share for case management."""
+    police_asked = demo_session.scalars(
+        select(MoreRequest)
+        .join(Share, Share.id == MoreRequest.share_id)
+        .where(Share.purpose == PURPOSE, MoreRequest.answered_at.is_(None))
+        .order_by(MoreRequest.id)
+    ).first()
+    owner = demo_client(demo_hub, demo_session.get(User, police_asked.case.officer_id))
+    page = unescape(owner.get(f"/more/{police_asked.id}").get_data(as_text=True))
+    assert "a case conference is the place for it" in page
+    assert "Northshire Police already holds a live share" in page
+
+    conference_asked = _csp_asks_through_a_conference(demo_hub, demo_session)
+    owner = demo_client(demo_hub, demo_session.get(User, conference_asked.case.officer_id))
+    page = unescape(owner.get(f"/more/{conference_asked.id}").get_data(as_text=True))
+    assert 'id="nothing-more"' in page
+    assert "case conference is the place" not in page
