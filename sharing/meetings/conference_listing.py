@@ -26,7 +26,7 @@ from sharing.models import (
     MeetingSitting,
     Notice,
 )
-from sharing.vocabulary import ConferenceStatus, MinutesStatus, NoticeKind
+from sharing.vocabulary import Attendance, ConferenceStatus, MinutesStatus, NoticeKind
 
 #: Where the notice of a cancellation sends those whose agency's share ended with the
 #: conference (followed by its id): their list of conferences, at the conference.
@@ -323,6 +323,8 @@ class ComingUpRow:
     where: str
     #: The reader chairs it (otherwise they are expected at it).
     chairs: bool
+    #: The reader has sent their apologies for it.
+    apologies: bool = False
 
 
 def coming_up_for(session: Session, actor: Actor) -> list[ComingUpRow]:
@@ -344,6 +346,15 @@ def coming_up_for(session: Session, actor: Actor) -> list[ComingUpRow]:
         .order_by(Conference.starts_at, Conference.id)
     ).all()
     decisions = CaseDecisions(session, actor, {c.case_id for c in found})
+    apologised = set(
+        session.scalars(
+            select(ConferenceAttendee.conference_id).where(
+                ConferenceAttendee.user_id == actor.user_id,
+                ConferenceAttendee.attendance == Attendance.APOLOGIES,
+                ConferenceAttendee.conference_id.in_([c.id for c in found]),
+            )
+        )
+    )
     return [
         ComingUpRow(
             c.id,
@@ -351,6 +362,7 @@ def coming_up_for(session: Session, actor: Actor) -> list[ComingUpRow]:
             c.starts_at,
             c.place or "Video call",
             c.chair_id == actor.user_id,
+            c.id in apologised,
         )
         for c in found
         if visible(session, actor, c, decisions=decisions)

@@ -81,3 +81,25 @@ def test_someone_expected_sends_apologies_that_the_attendance_form_then_holds(
     assert _entries(demo_session, conference.id)[-1].outcome == "refused"
     form = officer.get(f"{base}/attendance").get_data(as_text=True)
     assert 'value="apologies" checked' in form.partition(f"attendance_{place.id}")[2][:3000]
+
+
+def test_the_home_page_says_which_coming_conferences_you_sent_apologies_for(
+    demo_hub, demo_session
+) -> None:
+    """The sergeant's "Your conferences coming up" still lists a conference they sent
+    apologies for, saying so, until they take them back."""
+    sergeant = demo_user(demo_session, "northshire-police", Role.MANAGER)
+    police = demo_client(demo_hub, sergeant)
+    home = html.unescape(police.get("/").get_data(as_text=True))
+    coming = home[home.index('id="conferences-coming-up"') :]
+    first = int(coming.split('href="/conferences/', 1)[1].split('"', 1)[0])
+    assert "you sent apologies" not in coming
+    base = f"/conferences/{first}"
+    assert _post(police, f"{base}/apologies").status_code == 302
+    home = html.unescape(police.get("/").get_data(as_text=True))
+    coming = home[home.index('id="conferences-coming-up"') :]
+    item = coming[coming.index(f'href="{base}"') :].split("</li>", 1)[0]
+    assert "you sent apologies" in item
+    assert _post(police, f"{base}/apologies", coming="yes").status_code == 302
+    home = html.unescape(police.get("/").get_data(as_text=True))
+    assert "you sent apologies" not in home
