@@ -41,7 +41,7 @@ from sharing.audit import acts
 from sharing.errors import InputError
 from sharing.figures.months import instant
 from sharing.figures.readers import reader_agency
-from sharing.figures.rounding import Rounder, Tally, share, tag, tally_of
+from sharing.figures.rounding import BASE, Rounder, Tally, share, tag, tally_of
 from sharing.figures.spreadsheets import safe
 from sharing.figures.stock import Stock
 from sharing.models import Agency, Case, ClosureSurvey, Incident
@@ -277,13 +277,34 @@ COLUMNS = (
 )
 
 
+#: The last column's heading: whether the line's counts are exact or rounded.
+HOW_COUNTED = "How counted"
+#: The reader's own landlord's line, as the page's "Your agency: exact".
+EXACT = "Exact: your landlord's own cases"
+
+
+def rounded(threshold: int) -> str:
+    """How the other lines are counted, in the file as the page says it."""
+    return (
+        f"Rounded to a multiple of {BASE}; a count below {threshold} shown as fewer than "
+        f"{threshold}"
+    )
+
+
 def csv_text(found: Measures) -> str:
-    """The measures as CSV: one line a landlord, the same texts as the page."""
+    """The measures as CSV: one line a landlord, the same texts as the page, and last
+    whether the line is exact (the reader's own landlord) or rounded, as the page marks
+    it, so that a reader of the file alone knows which counts are which."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["year", "landlord", *(title for _, title in COLUMNS)])
+    writer.writerow(["year", "landlord", *(title for _, title in COLUMNS), HOW_COUNTED])
     for line in found.lines:
         writer.writerow(
-            [found.year.title, safe(line.name), *(getattr(line, key) for key, _ in COLUMNS)]
+            [
+                found.year.title,
+                safe(line.name),
+                *(getattr(line, key) for key, _ in COLUMNS),
+                EXACT if line.exact else rounded(found.threshold),
+            ]
         )
     return out.getvalue()
