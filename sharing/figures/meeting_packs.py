@@ -85,11 +85,18 @@ def meeting_months(sitting: MeetingSitting) -> tuple[str, str]:
     return query[FROM_FIELD], query[TO_FIELD]
 
 
+def ready_on(sitting: MeetingSitting, today: date) -> date | None:
+    """The day the sitting's pack can be prepared (the day after its months end), or None
+    once it can: an agenda says it where it would link to a pack refused."""
+    end = meeting_period(sitting).end
+    return end if end > today else None
+
+
 def require_ended(sitting: MeetingSitting, today: date) -> None:
     """Refuse, at the meeting's field, the pack of a sitting whose months have not ended,
     saying from when it can be prepared."""
     period = meeting_period(sitting)
-    if period.end > today:
+    if ready_on(sitting, today) is not None:
         raise InputError(
             MEETING_FIELD,
             f"This meeting's pack covers {period.title}, which has not ended: it can be "

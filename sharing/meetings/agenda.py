@@ -23,6 +23,7 @@ from sharing import clock, stamps
 from sharing.access.decide import Actor
 from sharing.access.reveal import load_data_keys, reveal
 from sharing.audit import acts
+from sharing.figures import meeting_packs
 from sharing.meetings import (
     conference_listing,
     conference_pages,
@@ -115,6 +116,10 @@ class Agenda:
     fixed: str | None = None
     #: Whether the reader may record apologies for the sitting (on its page) now.
     may_send_apologies: bool = False
+    #: The months the figures pack for the sitting covers ("November 2026"), and the day
+    #: it can be prepared while they have not ended (None once it can).
+    figures_months: str = ""
+    figures_ready_on: date | None = None
     stamp: str = field(default="", repr=False)
 
     @property
@@ -297,5 +302,7 @@ def agenda(session: Session, actor: Actor, series_id: int, sitting_id: int, *, f
         fixed=sittings.why_fixed(sitting) if series.may_schedule(actor, meeting) else None,
         may_send_apologies=bool(sitting_apologies.recorders_of(actor, meeting))
         and sittings.why_fixed(sitting) is None,
+        figures_months=meeting_packs.meeting_period(sitting).title,
+        figures_ready_on=meeting_packs.ready_on(sitting, clock.today()),
         stamp=stamp(session, sitting),
     )

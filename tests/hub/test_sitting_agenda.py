@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -16,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock
+from sharing.access.decide import Actor
 from sharing.demo.meetings import AGENDA_ITEMS
-from sharing.meetings import agenda
+from sharing.meetings import agenda, series
 from sharing.models import AgendaItem, AuditEntry, AuditQueued, MeetingSeries, MeetingSitting, User
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
@@ -297,3 +299,67 @@ def test_a_sitting_held_keeps_its_agenda_as_it_was(demo_hub: Flask, demo_session
     changes = [e.outcome for e in entries if e.action == "meeting.agenda_change"]
     assert changes == ["refused"]
     assert _items(chair.get(path).get_data(as_text=True)) == before
+
+
+def _attach_figures(client: FlaskClient, path: str) -> None:
+    page = client.get(path).get_data(as_text=True)
+    attached = client.post(
+        f"{path}/figures",
+        data={"csrf_token": csrf_token(client, path), "opened": _stamp(page), "attached": "1"},
+    )
+    assert attached.status_code == 302
+
+
+def _month_after(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _sitting_in(session: Session, group: MeetingSeries, month: date, day: int) -> MeetingSitting:
+    """A further sitting of the group on ``day`` of ``month`` at 10am."""
+    starts = clock.uk_moment(month.replace(day=day), 10, 0)
+    chair = Actor.of(session.get_one(User, group.chair_id))
+    later = series.schedule(session, chair, group.id, starts)
+    session.commit()
+    return later
+
+
+def test_a_figures_pack_whose_months_have_not_ended_is_named_with_its_day_not_linked(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """A sitting next month: its pack covers this month, which has not ended, so the
+    agenda says which month it covers and from which day it can be prepared (the day the
+    pack's own page gives), where it linked to that refusal; its PDF says the same."""
+    group, _ = _to_come(demo_session)
+    sits_in = _month_after(clock.today())
+    later = _sitting_in(demo_session, group, sits_in, 20)
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    path = _path(group, later)
+    _attach_figures(chair, path)
+    page = chair.get(path).get_data(as_text=True)
+    figures = next(i for i in _items(page) if "The partnership's figures" in i)
+    assert f"covering {clock.today():%B %Y}, ready from 1 {sits_in:%B %Y}" in figures
+    assert f"/figures/pack?meeting={later.id}" not in page
+    refused = chair.get(f"/figures/pack?meeting={later.id}").get_data(as_text=True)
+    assert f"prepared from 1 {sits_in:%B %Y}" in refused
+    pdf = chair.get(f"{path}.pdf")
+    assert pdf.status_code == 200
+
+
+def test_once_its_months_have_ended_the_figures_item_names_them_and_links_to_the_pack(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    group, _ = _to_come(demo_session)
+    this_month = clock.today().replace(day=1)
+    sits_in = _month_after(this_month)
+    later = _sitting_in(demo_session, group, sits_in, 24)
+    chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+    path = _path(group, later)
+    _attach_figures(chair, path)
+    with clock.pinned(clock.uk_moment(sits_in.replace(day=2), 9, 0)):
+        chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
+        page = chair.get(path).get_data(as_text=True)
+        figures = next(i for i in _items(page) if "The partnership's figures" in i)
+        assert f"covering {this_month:%B %Y}" in figures
+        assert "ready from" not in figures
+        assert f'href="/figures/pack?meeting={later.id}"' in page
+        assert chair.get(f"/figures/pack?meeting={later.id}").status_code == 200
