@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sharing import clock
 from sharing.figures.counts import Counter
 from sharing.figures.rounding import Cell, Shown, Tally, percent, tag_of
-from sharing.figures.tables import Row, Table
+from sharing.figures.tables import Row, Table, counted_on
 from sharing.models import Case
 
 #: The table's rows of counts, by the key ``count`` gives them.
@@ -70,8 +70,10 @@ def table(
     counts: dict[str, dict[int, Tally]],
     columns: tuple[str, ...],
     per_group: Callable[[dict[int, Tally]], tuple[Cell, ...]],
+    today: date,
 ) -> Table:
-    """The table of ``counts``, each published in ``columns`` by ``per_group``."""
+    """The table of ``counts`` as they stand ``today``, each published in ``columns`` by
+    ``per_group``: its note says that day, as a case not contacted then may be later."""
     due, kept = per_group(counts.get(DUE, {})), per_group(counts.get(KEPT, {}))
     return Table(
         key="first_contact",
@@ -93,7 +95,9 @@ def table(
                 ),
             ),
         ),
-        note="First contact is the first risk assessment or the first contact a case review "
+        note=f"{counted_on(today)}: a case not contacted then may be contacted later, and "
+        "then counts as contacted after the day promised. "
+        "First contact is the first risk assessment or the first contact a case review "
         "records. A case closed by its day without contact is no longer due it and is left "
         "out, as is a case whose day is still to come.",
         count_columns=tuple(range(len(columns))),

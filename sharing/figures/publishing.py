@@ -9,13 +9,14 @@ meetings and the Community Trigger here."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from sharing import clock
 from sharing.figures import first_contacts, outcomes, work
 from sharing.figures.case_tables import CaseTables, Opened
 from sharing.figures.months import Months
 from sharing.figures.rounding import Cell, Shown, Tally
-from sharing.figures.tables import Figures, Row, Table
+from sharing.figures.tables import Figures, Row, Table, counted_on
 from sharing.figures.tallies import Atoms
 from sharing.trigger import figures as trigger_figures
 from sharing.vocabulary import ActionKind, RiskBand
@@ -46,18 +47,20 @@ class Builder(CaseTables):
         closed were resolved, the actions recorded, risk, the time taken, first contacts,
         satisfaction, and the meetings."""
         c = self.counter
+        today = clock.today()
         return [
             outcomes.resolved_by(closed, period, self.groups, self.per_group),
             self.interventions(),
             self.risk(),
             outcomes.times(c.days_to_contact(), c.days_to_close(), self.groups),
             first_contacts.table(
-                first_contacts.count(c, clock.today()),
+                first_contacts.count(c, today),
                 tuple(g.title for g in self.groups),
                 self.per_group,
+                today,
             ),
             outcomes.satisfaction(work.surveys(c), self.groups, self.per_group),
-            self.meetings(work.conferences(c), work.actions_due(c)),
+            self.meetings(work.conferences(c), work.actions_due(c), today),
         ]
 
     def interventions(self) -> Table:
@@ -88,7 +91,11 @@ class Builder(CaseTables):
             ],
         )
 
-    def meetings(self, held: dict[int, Tally], due: dict[str, dict[int, Tally]]) -> Table:
+    def meetings(
+        self, held: dict[int, Tally], due: dict[str, dict[int, Tally]], today: date
+    ) -> Table:
+        """Case conferences held, and the actions due in the period by whether they were
+        done by their date, as they stand ``today`` (one still open may be done later)."""
         return self.counts_table(
             "meetings",
             "Case conferences and actions",
@@ -99,7 +106,9 @@ class Builder(CaseTables):
                 ("Done after their date", due.get("late", {})),
                 ("Still open past their date", due.get("overdue", {})),
             ],
-            note="An action closed with its case after its date counts as still open past it: "
+            note=f"{counted_on(today)}: an action still open then may be done later, and "
+            "then counts as done after its date. "
+            "An action closed with its case after its date counts as still open past it: "
             "it was not done. A cancelled action, or one whose case closed by its date, is no "
             "longer due and is not counted.",
         )

@@ -5,6 +5,7 @@ Community Trigger table is left out when it is."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sharing.figures.areas import Scope
 from sharing.figures.columns import EXACT_FIELD, Group
@@ -13,6 +14,13 @@ from sharing.figures.months import Months
 from sharing.figures.rounding import Cell
 from sharing.models import MeetingSitting
 from sharing.vocabulary import Marking
+
+
+def counted_on(today: date) -> str:
+    """How a table that changes as work is done after its period ends (first contacts,
+    actions done late) says the day it was counted, in its note: "Counted on 7 December
+    2026"."""
+    return f"Counted on {today.day} {today:%B %Y}"
 
 
 @dataclass(frozen=True)

@@ -331,3 +331,25 @@ def test_a_cancelled_sitting_is_not_offered_for_a_meeting_pack_nor_made_one(
     said = html.unescape(refused.get_data(as_text=True))
     assert "That sitting is cancelled: select a sitting the meeting holds" in said
     assert f"Figures for {sitting.series.name}" not in said
+
+
+def test_figures_that_change_as_work_is_done_say_the_day_they_were_counted(
+    demo_hub, demo_session
+) -> None:
+    """A case not yet contacted, or an action still open past its date, may be done later,
+    and then counts as done late: those two tables of an ended period read differently
+    from one month's pack to the next, so each says on which day it was counted, in the
+    file as on the page (the file alone has no other date)."""
+    analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
+    period = _latest_year_ended()
+    today = clock.today()
+    counted = f"Counted on {today.day} {today:%B %Y}"
+    page = html.unescape(analyst.get(f"/figures/?{_query(**period)}").get_data(as_text=True))
+    for table in ("first_contact", "meetings"):
+        response = analyst.get(f"/figures/tables/{table}.csv?{_query(**period)}")
+        rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+        note = rows[-1][0]
+        assert note.startswith(counted), note
+        assert note in page
+    summary = analyst.get(f"/figures/tables/summary.csv?{_query(**period)}")
+    assert "Counted on" not in summary.get_data(as_text=True)
