@@ -71,6 +71,7 @@ from sharing.figures.wards import Boundaries
 from sharing.models import Agency
 from sharing.trigger import figures as trigger_figures
 from sharing.trigger.procedure import Procedure
+from sharing.vocabulary import Marking
 
 #: The Community Trigger totals are shown for periods of this many months, as
 #: ``/trigger/figures`` publishes them.
@@ -195,10 +196,16 @@ def trigger_totals(
 def sheet(found: Figures, table: Table) -> Sheet:
     """One table as a spreadsheet's sheet: its title, the area and period, then the
     same texts as the page, its note below them (a reader of the file alone learns what
-    the page says of the table)."""
+    the page says of the table). Exact figures are marked above the title as the pack is
+    (OFFICIAL-SENSITIVE, and how to handle them), so that the file sent on says so too."""
+    marked = (
+        (f"{found.marking_text}. {found.handling}",)
+        if found.marking is Marking.OFFICIAL_SENSITIVE
+        else ()
+    )
     return Sheet(
         name=table.title,
-        heading=(table.title, f"{found.scope.title}, {found.period.title}"),
+        heading=(*marked, table.title, f"{found.scope.title}, {found.period.title}"),
         rows=[
             [table.row_heading, *table.columns],
             *([row.label, *(cell.text for cell in row.cells)] for row in table.rows),

@@ -23,6 +23,18 @@ def counted_on(today: date) -> str:
     return f"Counted on {today.day} {today:%B %Y}"
 
 
+#: The figures' marking as they show it, and how to handle them.
+MARKING_TEXTS = {
+    Marking.OFFICIAL: "OFFICIAL: partnership figures, no personal data",
+    Marking.OFFICIAL_SENSITIVE: "OFFICIAL-SENSITIVE: exact figures, small counts not withheld",
+}
+HANDLING = {
+    Marking.OFFICIAL: "Small counts are withheld or rounded, so no figure identifies anyone.",
+    Marking.OFFICIAL_SENSITIVE: "Your agency's counts are exact: a small one may point to "
+    "someone. Keep them within your agency.",
+}
+
+
 @dataclass(frozen=True)
 class Row:
     label: str
@@ -78,6 +90,16 @@ class Figures:
         if self.meeting is not None:
             found[MEETING_FIELD] = str(self.meeting.id)
         return found
+
+    @property
+    def marking_text(self) -> str:
+        """The marking as the figures page, the pack and its PDF show it."""
+        return MARKING_TEXTS[self.marking]
+
+    @property
+    def handling(self) -> str:
+        """How to handle the figures, as the banner says after the marking."""
+        return HANDLING[self.marking]
 
     @property
     def marking(self) -> Marking:

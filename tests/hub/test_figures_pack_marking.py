@@ -8,9 +8,11 @@ figures, which the relevant bodies publish, are OFFICIAL too (demo partnership).
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import re
+import zipfile
 
 import pytest
 from pypdf import PdfReader
@@ -82,3 +84,33 @@ def test_the_community_trigger_figures_for_publication_are_marked_official(
     assert _banner(page).startswith(marking), _banner(page)
     assert marking in _footer(page)
     assert "OFFICIAL-SENSITIVE" not in page
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
+def test_a_managers_file_of_their_own_exact_figures_is_marked_as_the_pack_is(
+    demo_hub, demo_session
+) -> None:
+    """A table downloaded, or every table as one spreadsheet, holds the same small exact
+    counts as the pack: its first line carries the pack's marking and how to handle it,
+    so that the file alone, sent on, says so too."""
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    query = f"{_last_quarter()}&agency=northshire-homes&exact=yes"
+    rows = _csv_rows(manager.get(f"/figures/tables/summary.csv?{query}"))
+    assert rows[0][0].startswith(f"{SENSITIVE}. Your agency's counts are exact"), rows[0]
+    assert rows[1] == ["Cases: this period, the period before and a year earlier"]
+    workbook = manager.get(f"/figures/tables.ods?{query}").get_data()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as ods:
+        content = ods.read("content.xml").decode()
+    sheets = content.count("<table:table ")
+    assert sheets > 1
+    assert content.count(SENSITIVE) == sheets
+
+
+def test_rounded_figures_files_start_with_their_title_as_before(demo_hub, demo_session) -> None:
+    analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
+    rows = _csv_rows(analyst.get(f"/figures/tables/summary.csv?{_last_quarter()}"))
+    assert rows[0] == ["Cases: this period, the period before and a year earlier"]
+    assert "OFFICIAL" not in " ".join(" ".join(row) for row in rows)
