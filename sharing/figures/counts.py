@@ -13,12 +13,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     SQLColumnExpression,
     and_,
     case,
-    cast,
     func,
     or_,
     select,
@@ -291,22 +289,6 @@ class Counter:
             found[f"move:{move}"][agency_id] += tally_of(n, key)
         return found
 
-    def _whole_days(
-        self, start: SQLColumnExpression[Any], end: SQLColumnExpression[Any]
-    ) -> ColumnElement[Any]:
-        """SQL: the whole days from ``start`` to ``end`` (each database its own way)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            return func.floor(func.extract("epoch", end - start) / 86400)
-        return cast(func.julianday(end) - func.julianday(start), Integer)
-
-    def _days(self, query: Select[*tuple[Any, ...]]) -> list[tuple[int, int, int]]:
-        """(agency id, whole days, cases) from a query of agency id and days."""
-        days = query.subquery()
-        grouped = select(days.c.agency_id, days.c.days, func.count()).group_by(
-            days.c.agency_id, days.c.days
-        )
-        return [(a, max(0, int(d)), n) for a, d, n in self.session.execute(grouped)]
-
     def days_to_contact(self) -> list[tuple[int, int, int]]:
         """(agency id, whole days from opening to first contact, cases) for the cases
         opened in the period that have one (``sharing.cases.first_contact``: the first
@@ -323,13 +305,19 @@ class Counter:
         return [(agency_id, days, n) for (agency_id, days), n in found.items()]
 
     def days_to_close(self) -> list[tuple[int, int, int]]:
-        """(agency id, whole days from opening to closure, cases) for the cases closed in
-        the period."""
-        return self._days(
-            select(
-                Case.agency_id, self._whole_days(Case.opened_at, Case.closed_at).label("days")
-            ).where(self.in_period(Case.closed_at), *self.where())
-        )
+        """(agency id, days from opening to closure, cases) for the cases closed in the
+        period, counted from the partnership's day of opening to its day of closing (the
+        days the case page and the agency's export give), as days to first contact are."""
+        found: dict[tuple[int, int], int] = defaultdict(int)
+        for agency_id, opened_at, closed_at in self.session.execute(
+            select(Case.agency_id, Case.opened_at, Case.closed_at).where(
+                self.in_period(Case.closed_at), *self.where()
+            )
+        ):
+            assert closed_at is not None  # noqa: S101 - closed in the period
+            days = (clock.day_of(closed_at) - clock.day_of(opened_at)).days
+            found[(agency_id, max(0, days))] += 1
+        return [(agency_id, days, n) for (agency_id, days), n in found.items()]
 
     def by_agency(self, query: Select[*tuple[Any, ...]]) -> dict[str, dict[int, Tally]]:
         """Counts by value and agency, of a query giving (agency id, value, count, tag)."""

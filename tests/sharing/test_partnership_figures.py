@@ -240,7 +240,11 @@ class Reference:
         ]
 
     def close_days(self) -> list[int]:
-        return [max(0, (c.closed_at - c.opened_at).days) for c in self.closed]
+        """Days from the day of opening to the day of closing (the partnership's days)."""
+        return [
+            max(0, (clock.day_of(c.closed_at) - clock.day_of(c.opened_at)).days)
+            for c in self.closed
+        ]
 
     def surveys(self) -> tuple[int, int]:
         answered = [
