@@ -27,7 +27,7 @@ _AGENDA = "/meetings/<int:series_id>/sittings/<int:sitting_id>/agenda"
 
 
 class ItemForm(HubForm):
-    text = StringField("Add an item", validators=[TextLimit(agenda.MAX_TEXT, "the item")])
+    text = StringField("Item to add", validators=[TextLimit(agenda.MAX_TEXT, "the item")])
 
 
 class MoveForm(HubForm):

@@ -196,7 +196,12 @@ def test_an_item_empty_or_too_long_is_refused_at_its_field_and_recorded(
     chair = demo_client(demo_hub, demo_session.get(User, group.chair_id))
     path = _path(group, sitting)
     before = len(sitting.agenda_items)
-    for text, said in (("   ", "Enter the item to add"), ("x" * 201, "200 characters or fewer")):
+    for text, said in (
+        ("   ", "Enter the item to add"),
+        ("x" * 201, "200 characters or fewer"),
+        # Named as the box is labelled, where it read "Add an item must not contain …".
+        ("Hotspot\x07 review", "Item to add must not contain control characters"),
+    ):
         response = _add(chair, path, text)
         assert response.status_code == 400
         page = response.get_data(as_text=True)
