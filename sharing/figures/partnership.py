@@ -64,8 +64,9 @@ from sharing.figures.meeting_packs import MEETING_FIELD, meeting_months, meeting
 from sharing.figures.months import Months, months_later, months_of
 from sharing.figures.publishing import Builder
 from sharing.figures.readers import reader_agency
-from sharing.figures.rounding import Rounder
+from sharing.figures.rounding import BASE, Rounder
 from sharing.figures.spreadsheets import Sheet
+from sharing.figures.suppression import THRESHOLD
 from sharing.figures.tables import Figures, Table, TriggerLeftOut
 from sharing.figures.wards import Boundaries
 from sharing.models import Agency
@@ -196,13 +197,15 @@ def trigger_totals(
 def sheet(found: Figures, table: Table) -> Sheet:
     """One table as a spreadsheet's sheet: its title, the area and period, then the
     same texts as the page, its note below them (a reader of the file alone learns what
-    the page says of the table). Exact figures are marked above the title as the pack is
-    (OFFICIAL-SENSITIVE, and how to handle them), so that the file sent on says so too."""
+    the page says of the table), after what it says above the tables of rounded counts.
+    Exact figures are marked above the title as the pack is (OFFICIAL-SENSITIVE, and how
+    to handle them), so that the file sent on says so too."""
     marked = (
         (f"{found.marking_text}. {found.handling}",)
         if found.marking is Marking.OFFICIAL_SENSITIVE
         else ()
     )
+    notes = tuple(n for n in (_rounded(found, table), table.note) if n)
     return Sheet(
         name=table.title,
         heading=(*marked, table.title, f"{found.scope.title}, {found.period.title}"),
@@ -210,5 +213,22 @@ def sheet(found: Figures, table: Table) -> Sheet:
             [table.row_heading, *table.columns],
             *([row.label, *(cell.text for cell in row.cells)] for row in table.rows),
         ],
-        notes=(table.note,) if table.note else (),
+        notes=notes,
+    )
+
+
+def _rounded(found: Figures, table: Table) -> str:
+    """What a file's reader is told of the rounded counts, as the page tells them above its
+    tables (none for exact figures alone, nor the Community Trigger's, exact by law)."""
+    if table.key == "trigger" or all(group.exact for group in found.groups):
+        return ""
+    whose = (
+        "Your agency's counts are exact; the other counts are"
+        if any(group.exact for group in found.groups)
+        else "Counts are"
+    )
+    return (
+        f"{whose} rounded to a multiple of {BASE}, and a count from 0 to {THRESHOLD - 1} is "
+        f'shown as "fewer than {THRESHOLD}", so rows may not add up to the total shown; '
+        "rates and percentages are worked out from the rounded counts."
     )

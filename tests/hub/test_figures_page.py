@@ -348,8 +348,40 @@ def test_figures_that_change_as_work_is_done_say_the_day_they_were_counted(
     for table in ("first_contact", "meetings"):
         response = analyst.get(f"/figures/tables/{table}.csv?{_query(**period)}")
         rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-        note = rows[-1][0]
+        note = next(row[0] for row in rows if row and row[0].startswith("Counted on"))
         assert note.startswith(counted), note
         assert note in page
     summary = analyst.get(f"/figures/tables/summary.csv?{_query(**period)}")
     assert "Counted on" not in summary.get_data(as_text=True)
+
+
+ROUNDED = (
+    'Counts are rounded to a multiple of 5, and a count from 0 to 4 is shown as "fewer '
+    'than 5", so rows may not add up to the total shown; rates and percentages are '
+    "worked out from the rounded counts."
+)
+
+
+def test_a_file_of_rounded_figures_says_they_are_rounded_as_the_page_does(
+    demo_hub, demo_session
+) -> None:
+    """A reader summing a downloaded table's categories finds they do not make its total:
+    the file says why, as the page does above the tables; a manager's file says their own
+    agency's counts are not rounded, and a file of their agency alone says nothing of it."""
+    analyst = demo_client(demo_hub, demo_user(demo_session, "northshire-csp", Role.ANALYST))
+    period = _query(**_latest_year_ended())
+    for table in ("categories", "agencies", "summary"):
+        rows = _rows(analyst.get(f"/figures/tables/{table}.csv?{period}"))
+        assert rows[rows.index([]) + 1] == [ROUNDED], table  # the first note below it
+    manager = demo_client(demo_hub, demo_user(demo_session, "northshire-homes", Role.MANAGER))
+    rows = _rows(manager.get(f"/figures/tables/categories.csv?{period}"))
+    assert ["Your agency's counts are exact; the other counts " + ROUNDED[7:]] in rows
+    exact = _rows(
+        manager.get(f"/figures/tables/categories.csv?{period}&agency=northshire-homes&exact=yes")
+    )
+    assert "rounded" not in " ".join(" ".join(row) for row in exact)
+
+
+def _rows(response) -> list[list[str]]:
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
