@@ -5,6 +5,8 @@ the Regulator of Social Housing's measures for each landlord (``/figures/regulat
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
@@ -16,7 +18,7 @@ from hub.figures import charts
 from hub.forms import HubForm
 from hub.guard import require_roles
 from hub.pdf import render_pdf
-from hub.templating import uk_datetime
+from hub.templating import uk_date, uk_datetime
 from sharing import clock
 from sharing.errors import InputError, NotAllowed
 from sharing.figures import areas, columns, meeting_packs, partnership, regulator, tables
@@ -26,7 +28,7 @@ from sharing.figures.spreadsheets import BYTE_ORDER_MARK, ODS_MIMETYPE, csv_text
 from sharing.figures.stock import Stock
 from sharing.figures.suppression import THRESHOLD, WITHHELD_TEXT, small_text
 from sharing.figures.wards import Boundaries
-from sharing.models import Agency
+from sharing.models import Agency, MeetingSitting
 from sharing.vocabulary import Role
 
 bp = Blueprint("figures", __name__, url_prefix="/figures")
@@ -51,10 +53,20 @@ class FiguresForm(HubForm):
         agencies, wards = areas.choices(db(), current_user.actor.agency_id)
         self.agency.choices = [("", "All agencies")] + [(a.code, a.name) for a in agencies]
         self.ward.choices = [("", "All wards")] + [(str(w.id), w.name) for w in wards]
-        sittings = meeting_packs.meetings(db(), current_user.actor.agency_id, clock.today())
+        today = clock.today()
+        sittings = meeting_packs.meetings(db(), current_user.actor.agency_id, today)
         self.meeting.choices = [("", "No particular meeting")] + [
-            (str(m.id), f"{m.series.name}, {uk_datetime(m.starts_at)}") for m in sittings
+            (str(m.id), f"{m.series.name}, {uk_datetime(m.starts_at)}: {_covering(m, today)}")
+            for m in sittings
         ]
+
+
+def _covering(sitting: MeetingSitting, today: date) -> str:
+    """What a sitting's pack covers, and from which day it can be made if not yet, as its
+    agenda says it."""
+    covering = f"covering {meeting_packs.meeting_period(sitting).title}"
+    ready_on = meeting_packs.ready_on(sitting, today)
+    return f"{covering}, ready from {uk_date(ready_on)}" if ready_on else covering
 
 
 class YearForm(HubForm):

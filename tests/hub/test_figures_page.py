@@ -21,7 +21,7 @@ from sharing import clock
 from sharing.access.decide import Actor
 from sharing.figures import meeting_packs
 from sharing.figures.months import Months, months_later
-from sharing.meetings import sittings
+from sharing.meetings import series, sittings
 from sharing.models import AuditEntry, Ward
 from sharing.vocabulary import Role, SittingCancelReason
 from tests.fixtures.demo import demo_client, demo_user
@@ -385,3 +385,33 @@ def test_a_file_of_rounded_figures_says_they_are_rounded_as_the_page_does(
 def _rows(response) -> list[list[str]]:
     assert response.status_code == 200
     return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
+def test_each_sitting_offered_for_a_pack_says_the_months_it_covers_and_when_it_is_ready(
+    demo_hub, demo_session
+) -> None:
+    """The coordinator choosing a sitting sees which months its pack covers, and for a
+    sitting next month, from which day the pack can be made, before a refusal says so."""
+    chair = demo_user(demo_session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    coordinator = demo_client(demo_hub, chair)
+    group = next(
+        s.series for s in meeting_packs.meetings(demo_session, chair.agency_id, clock.today())
+    )
+    first = clock.today().replace(day=1)
+    next_month = months_later(first, 1)
+    later = series.schedule(
+        demo_session,
+        Actor.of(group.chair),
+        group.id,
+        clock.uk_moment(next_month.replace(day=24), 10, 0),
+    )
+    demo_session.commit()
+    page = html.unescape(coordinator.get("/figures/").get_data(as_text=True))
+    page = page.partition('name="meeting"')[2].partition("</select>")[0]
+    option = page.partition(f'<option value="{later.id}">')[2].partition("</option>")[0]
+    assert option.endswith(f": covering {first:%B %Y}, ready from 1 {next_month:%B %Y}"), option
+    offered = meeting_packs.meetings(demo_session, chair.agency_id, clock.today())
+    held = next(s for s in offered if s.starts_at < clock.now())
+    option = page.partition(f'<option value="{held.id}">')[2].partition("</option>")[0]
+    covered = months_later(clock.day_of(held.starts_at).replace(day=1), -1)
+    assert option.endswith(f": covering {covered:%B %Y}"), option
