@@ -100,7 +100,7 @@ def times(
 
     return Table(
         key="times",
-        title="Time taken (median whole days)",
+        title="Time taken (median days)",
         row_heading="Measure",
         columns=tuple(g.title for g in groups),
         rows=(
@@ -113,7 +113,9 @@ def times(
                 tuple(median_text(close, g) for g in groups),
             ),
         ),
-        note=f"A median is given for {MEDIAN_FROM} or more cases.",
+        note=f"Each case is counted in days between two days; the median of an even number "
+        f"of cases falls halfway between the two middle ones (63.5 days). A median is given "
+        f"for {MEDIAN_FROM} or more cases.",
     )
 
 

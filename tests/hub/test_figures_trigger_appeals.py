@@ -218,7 +218,7 @@ def test_the_trigger_tables_files_say_why_its_small_numbers_are_not_withheld(
     assert any(said in line for line in _ods_lines(one))
     every = _ods_lines(coordinator.get(f"/figures/tables.ods?{YEAR}").get_data())
     assert any(said in line for line in every)
-    assert any(line.startswith("A median is given for") for line in every)
+    assert any(line.startswith("Each case is counted in days between two days") for line in every)
 
     wards = coordinator.get(f"/figures/tables/wards.csv?{YEAR}").get_data().decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(wards)))[-1] == [
