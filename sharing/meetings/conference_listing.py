@@ -262,6 +262,13 @@ def _with_outcome(actor: Actor, conference: Conference, row: ConferenceRow) -> C
     return replace(row, minutes=status, decided=decided)
 
 
+def chair_named(conference: Conference) -> str:
+    """Who chairs the conference, and their agency, with "(has left)" once their account
+    is disabled, so a chair who has left is not taken for one who will come."""
+    chair = conference.chair
+    return f"{chair.display_name}, {chair.agency.name}" + ("" if chair.active else " (has left)")
+
+
 def _row(actor: Actor, conference: Conference, now: datetime) -> ConferenceRow:
     """The conference as a list shows it to the actor (who may open it)."""
     own = conference.case.agency_id == actor.agency_id
@@ -273,7 +280,7 @@ def _row(actor: Actor, conference: Conference, now: datetime) -> ConferenceRow:
         convening_agency=conference.case.agency.name,
         where=conference.place or "Video call",
         status=conference.status,
-        chair=f"{conference.chair.display_name}, {conference.chair.agency.name}",
+        chair=chair_named(conference),
         cancel_reason=conference.cancel_reason.label if conference.cancel_reason else None,
         cancel_note=conference.cancel_note if own else None,
         date_passed=date_passed(conference, now) and may_change(actor, conference),

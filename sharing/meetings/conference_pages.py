@@ -113,6 +113,9 @@ class ConferencePage:
     #: The people expected who have left their agency (their accounts disabled), as
     #: "name has left agency", while the conference is still to meet.
     left: list[str] = field(default_factory=list)
+    #: "name has left agency" when its chair has (their account disabled), while the
+    #: conference is still to meet.
+    chair_left: str | None = None
     #: The partnership meeting's sitting it is on the agenda of, if any.
     sitting: SittingLink | None = None
     #: Whether the reader may open the case's own page (a chair who reads their own
@@ -250,7 +253,12 @@ def read_conference(
         starts_at=conference.starts_at,
         place=conference.place,
         video_link=conference.video_link,
-        chair=f"{conference.chair.display_name}, {conference.chair.agency.name}",
+        chair=conference_listing.chair_named(conference),
+        chair_left=(
+            f"{conference.chair.display_name} has left {conference.chair.agency.name}"
+            if not conference.chair.active and conference.status is ConferenceStatus.PLANNED
+            else None
+        ),
         status=conference.status,
         convened_by=f"{conference.convened_by.display_name}, {conference.convened_by.agency.name}",
         question=opened["question"],

@@ -62,6 +62,39 @@ def test_a_leaver_expected_at_a_conference_is_marked_and_the_convenor_told_to_re
     assert "take them off" not in invited
 
 
+def test_a_chair_who_has_left_is_marked_and_the_convenor_told_to_give_it_a_new_chair(
+    demo_hub, demo_session
+) -> None:
+    """A conference's chair disabled as a leaver: the page, the pack and the conferences
+    list read "(has left)" by the chair, and whoever may change it is told to choose who
+    chairs it in their place, as for people expected who have left."""
+    conference, officer = _convened(demo_hub, demo_session)
+    chair = conference.chair
+    base = f"/conferences/{conference.id}"
+    said = (
+        f"{chair.display_name} has left {chair.agency.name}: choose who chairs it in their "
+        "place, with \u201cChange the chair\u201d."
+    )
+    assert said not in html.unescape(officer.get(base).get_data(as_text=True))
+
+    chair.active = False
+    demo_session.commit()
+
+    page = html.unescape(officer.get(base).get_data(as_text=True))
+    assert f"{chair.display_name}, {chair.agency.name} (has left)" in page
+    assert said in page
+    pack = html.unescape(officer.get(f"{base}/pack").get_data(as_text=True))
+    assert f"{chair.display_name}, {chair.agency.name} (has left)" in pack
+    listed = html.unescape(officer.get("/conferences").get_data(as_text=True))
+    assert f"{chair.display_name}, {chair.agency.name} (has left)" in listed
+
+    # An invited agency reads that the chair has left, but is not told to change it.
+    sergeant = demo_client(demo_hub, demo_user(demo_session, "northshire-police", Role.MANAGER))
+    invited = html.unescape(sergeant.get(base).get_data(as_text=True))
+    assert f"{chair.display_name}, {chair.agency.name} (has left)" in invited
+    assert "choose who chairs it" not in invited
+
+
 @pytest.fixture
 def hub(demo_files: Path, tmp_path: Path) -> Iterator[Flask]:
     app = demo_copy(demo_files, tmp_path)
