@@ -143,6 +143,13 @@ AS_A_FORM = (
     "application/x-www-form-urlencoded), with the client id and secret by HTTP Basic "
     "authentication (Authorization: Basic)"
 )
+#: What a token request sent as RFC 6749 §4.4 asks, but with a client id or secret that
+#: is wrong, or a client revoked, is told: the same for each, so nothing says which
+#: client ids exist.
+NOT_RIGHT = (
+    "The client id or secret is not right, or the client has been revoked: check them, or "
+    "ask the hub's operator for new ones"
+)
 #: Authlib's description of credentials sent in a way the client may not use.
 _OTHER_METHOD = "cannot authenticate with methods"
 
@@ -153,12 +160,28 @@ def token_response() -> Response:
     server, _ = _server_and_protector()
     response: Response = server.create_token_response()
     refused = response.get_json(silent=True) if response.status_code in (400, 401) else None
-    if isinstance(refused, dict) and (
-        refused.get("error") == "unsupported_grant_type"
-        or _OTHER_METHOD in refused.get("error_description", "")
-    ):
+    if not isinstance(refused, dict):
+        return response
+    error, said = refused.get("error"), refused.get("error_description", "")
+    if error == "invalid_client" and _sent_as_asked():
+        response.set_data(json.dumps({**refused, "error_description": NOT_RIGHT}))
+    elif error == "unsupported_grant_type" or _OTHER_METHOD in said:
         response.set_data(json.dumps({**refused, "error_description": AS_A_FORM}))
     return response
+
+
+def _sent_as_asked() -> bool:
+    """Whether the token request is sent as RFC 6749 §4.4 asks: the grant in a form, the
+    client id and secret by HTTP Basic authentication and not in the form."""
+    credentials = request.authorization
+    return (
+        request.form.get("grant_type") == "client_credentials"
+        and "client_secret" not in request.form
+        and credentials is not None
+        and credentials.type == "basic"
+        and bool(credentials.username)
+        and bool(credentials.password)
+    )
 
 
 class Unauthenticated(Exception):

@@ -143,6 +143,40 @@ def test_a_token_request_sent_otherwise_says_how_to_send_it(
     assert secret not in answer.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("which", ["wrong secret", "unknown client", "revoked client"])
+def test_credentials_sent_the_right_way_but_wrong_are_told_so_not_how_to_send_them(
+    demo_hub: Flask, demo_session: Session, system: api_clients.Registered, which: str
+) -> None:
+    """A partner whose secret is mistyped, or whose client was revoked, is told to check
+    the client id and secret or ask the hub's operator, the same for each (so nothing says
+    which client ids exist), where before a wrong secret was told to send its request as a
+    form, which it had."""
+    client_id, secret = system.client.client_id, system.secret
+    if which == "wrong secret":
+        secret = "mistyped-" + secret
+    elif which == "unknown client":
+        client_id = "hub-0000000000000000"
+    else:
+        api_clients.revoke(demo_session, client_id)
+        demo_session.commit()
+
+    answer = demo_hub.test_client().post(
+        "/api/v1/token",
+        data={"grant_type": "client_credentials"},
+        headers=basic(client_id, secret),
+        base_url=HTTPS,
+    )
+
+    assert answer.status_code == 401
+    assert answer.get_json() == {
+        "error": "invalid_client",
+        "error_description": (
+            "The client id or secret is not right, or the client has been revoked: check "
+            "them, or ask the hub's operator for new ones"
+        ),
+    }
+
+
 @pytest.mark.parametrize("credentials", [b"\xff\xfe:\xff", b"hub-\xe9t\xe9:secret\xff"])
 def test_credentials_that_are_not_utf8_are_refused_as_an_invalid_client(
     demo_hub: Flask, credentials: bytes
