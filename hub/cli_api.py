@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from hub.cli_session import _session, refuse_run
+from hub.templating import uk_datetime
 from sharing import accounts, api_clients
 from sharing.audit import acts
 from sharing.errors import InputError, NotFound
@@ -93,6 +94,9 @@ def api_clients_revoke(client_id: str) -> None:
     """Revoke a partner system: no more tokens, and its tokens stop working at once. A run
     naming no client is refused and recorded."""
     with _session() as session:
+        revoked_on = session.scalar(
+            select(ApiClient.revoked_at).where(ApiClient.client_id == client_id)
+        )
         try:
             api_clients.revoke(session, client_id)
         except NotFound:
@@ -103,4 +107,10 @@ def api_clients_revoke(client_id: str) -> None:
                 message=f"no API client {client_id}",
             )
         session.commit()
-        click.echo(f"API client {client_id} revoked.")
+        if revoked_on is not None:
+            click.echo(
+                f"API client {client_id} was already revoked on {uk_datetime(revoked_on)}: "
+                "nothing changed."
+            )
+        else:
+            click.echo(f"API client {client_id} revoked.")

@@ -68,11 +68,12 @@ def register(session: Session, *, user: User, name: str, scopes: list[str]) -> R
         )
     if not user.active:
         raise InputError("user", "The account the client acts as is disabled")
-    oversight = sorted(r.label.lower() for r in user.roles & OVERSIGHT_ROLES)
+    oversight = " and ".join(sorted(r.label.lower() for r in user.roles & OVERSIGHT_ROLES))
     if oversight:
+        article = "an" if oversight[0] in "aeiou" else "a"
         raise InputError(
             "user",
-            f"This account is a {' and '.join(oversight)}'s, which no call of the API "
+            f"This account is {article} {oversight}'s, which no call of the API "
             "serves and which sees no case: give the system an account of its own, with the "
             "casework roles it needs",
         )

@@ -365,7 +365,10 @@ def test_the_operator_registers_lists_and_revokes_clients(
     officer = demo_user(demo_session, "northshire-police", Role.CASE_OFFICER)
     assert hub("api", "clients", "list").output == "No API clients registered.\n"
     # An administrator or a DPO oversees the hub and sees no case: no system acts as one.
-    for role in (Role.ADMINISTRATOR, Role.DPO):
+    for role, said in (
+        (Role.ADMINISTRATOR, "an administrator's"),
+        (Role.DPO, "a data protection officer's"),
+    ):
         overseer = demo_user(demo_session, "northshire-csp", role)
         refused = hub(
             "api",
@@ -379,7 +382,7 @@ def test_the_operator_registers_lists_and_revokes_clients(
             "cases:read",
         )
         assert refused.exit_code == 1
-        assert f"This account is a {role.label.lower()}'s" in refused.output
+        assert f"This account is {said}, which no call of the API serves" in refused.output
         assert "give the system an account of its own" in refused.output
     assert hub("api", "clients", "list").output == "No API clients registered.\n"
 
@@ -407,8 +410,13 @@ def test_the_operator_registers_lists_and_revokes_clients(
     assert second.exit_code == 1
     assert f'already acts for the partner system "Records" ({client_id})' in second.output
     assert "give each system an account of its own" in second.output
-    assert hub("api", "clients", "revoke", client_id).exit_code == 0
+    revoked = hub("api", "clients", "revoke", client_id)
+    assert (revoked.exit_code, revoked.output) == (0, f"API client {client_id} revoked.\n")
     assert "revoked" in hub("api", "clients", "list").output
+    # Revoking it again changes nothing, and says so.
+    twice = hub("api", "clients", "revoke", client_id)
+    assert twice.exit_code == 0
+    assert twice.output.startswith(f"API client {client_id} was already revoked on ")
     again = hub(
         "api", "clients", "add", "--user", officer.email, "--name", "Intel", "--scope", "cases:read"
     )
