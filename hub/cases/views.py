@@ -21,6 +21,7 @@ from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.cases import case_forms, listing
 from sharing.errors import ChangedMeanwhile, InputError
+from sharing.models import User
 from sharing.vocabulary import Role
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -60,7 +61,8 @@ def offer_officers(
     """Offer the agency's officers in ``field``, after ``first``: under their teams when
     the agency has more than one, the user's own team first (a case officer works on their
     own team's cases only), then the other teams by name, then officers of no team. With
-    ``left``, also those who have left with open cases still theirs, marked "(left)"; with
+    ``left``, also those who have left or moved role with open cases still theirs, marked
+    "(left)" or "(moved role)"; with
     ``seen_only``, only the user and officers of cases the user may see; with
     ``caseloads``, each with how many open cases they hold ("(12 open cases)")."""
     teams: dict[str | None, ChoiceGroup] = {}
@@ -68,7 +70,7 @@ def offer_officers(
     held = listing.open_cases_by_officer(db(), current_user.actor) if caseloads else {}
     for user in officers:
         group = teams.setdefault(user.team, ChoiceGroup(user.team or "No team"))
-        words = user.display_name + ("" if user.active else " (left)")
+        words = user.display_name + _no_longer(user)
         if caseloads:
             count = held.get(user.id, 0)
             words += f" ({count} open {'case' if count == 1 else 'cases'})"
@@ -82,6 +84,13 @@ def offer_officers(
         field.offer_grouped(groups, first)
     else:
         field.choices = [*(first or []), *(c for group in groups for c in group.choices)]
+
+
+def _no_longer(user: User) -> str:
+    """What an officer's name says when they may no longer own a case."""
+    if not user.active:
+        return " (left)"
+    return " (moved role)" if listing.moved_role(user) else ""
 
 
 def _review_days() -> dict[str, int]:

@@ -16,7 +16,7 @@ from sharing.access.decide import CASEWORK_ROLES, Actor
 from sharing.access.scope import WHOLE_AGENCY_ROLES
 from sharing.cases import first_contact
 from sharing.cases.agency_actions import owned_where
-from sharing.models import Action, Case, Escalation, Incident, User, Ward
+from sharing.models import Action, Case, Escalation, Incident, User, UserRole, Ward
 from sharing.vocabulary import ActionStatus, CaseCategory, CaseStatus, Priority, Role
 
 PAGE_SIZE = 25
@@ -237,11 +237,24 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class LeftBehind:
-    """An officer who has left (account disabled) and how many open cases are theirs."""
+    """An officer who has left (account disabled), or moved to roles that work no cases,
+    and how many open cases are theirs."""
 
     officer_id: int
     officer: str
     open_cases: int
+    moved: bool = False  # still at the agency, in roles that work no cases
+
+
+def moved_role(user: User) -> bool:
+    """Whether ``user`` is still at the agency but holds no role that works cases."""
+    return user.active and user.roles.isdisjoint(CASEWORK_ROLES)
+
+
+#: Users who may no longer own a case: disabled, or holding no role that works cases.
+NO_LONGER_OFFICERS = ~User.active | ~User.id.in_(
+    select(UserRole.user_id).where(UserRole.role.in_(CASEWORK_ROLES))
+)
 
 
 @dataclass(frozen=True)
@@ -252,8 +265,8 @@ class HomeSummary:
     reviews_due_total: int
     open_by_priority: dict[Priority, int]
     scope: str
-    #: For a manager: the officers who have left (account disabled) with open cases the
-    #: manager sees still theirs, and how many, to give to others.
+    #: For a manager: the officers who have left (account disabled) or moved role with
+    #: open cases the manager sees still theirs, and how many, to give to others.
     left_behind: list[LeftBehind] = field(default_factory=list)
     #: The officer's open cases past their first contact, longest past first (the first
     #: 10), and how many; for a manager, their agency's that they may see.
@@ -292,12 +305,12 @@ def home_summary(session: Session, actor: Actor, today: date) -> HomeSummary:
     )
     left_behind = (
         [
-            LeftBehind(officer_id, name, count)
-            for officer_id, name, count in session.execute(
-                select(User.id, User.display_name, func.count(Case.id))
+            LeftBehind(officer_id, name, count, moved=active)
+            for officer_id, name, active, count in session.execute(
+                select(User.id, User.display_name, User.active, func.count(Case.id))
                 .join(Case, Case.officer_id == User.id)
-                .where(own_cases_where(actor), OPEN, ~User.active)
-                .group_by(User.id, User.display_name)
+                .where(own_cases_where(actor), OPEN, NO_LONGER_OFFICERS)
+                .group_by(User.id, User.display_name, User.active)
                 .order_by(func.count(Case.id).desc(), User.display_name)
             )
         ]
@@ -354,8 +367,8 @@ def officers(
 ) -> list[User]:
     """The active users of the actor's agency who may own a case (case officers and
     managers), for filters and assignment; with ``left_with_cases``, also those who have
-    left (their account disabled) and still have an open case, for a manager to find
-    their cases and give them to others. With ``seen_only``, for a filter of the actor's
+    left (their account disabled) or moved role (``moved_role``) and still have an open
+    case, for a manager to find their cases and give them to others. With ``seen_only``, for a filter of the actor's
     cases: an actor who sees only some of the agency's cases (a case officer: their own
     and their team's) is offered only themselves and the officers of cases they may see."""
     query = (
@@ -375,7 +388,7 @@ def officers(
             still_theirs = still_theirs.where(own_cases_where(actor))
         left = session.scalars(
             select(User)
-            .where(User.agency_id == actor.agency_id, ~User.active, User.id.in_(still_theirs))
+            .where(User.agency_id == actor.agency_id, NO_LONGER_OFFICERS, User.id.in_(still_theirs))
             .order_by(User.display_name, User.id)
         )
         found += left

@@ -25,7 +25,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
-from sharing.cases import first_contact, more_requests, officers, timeline
+from sharing.cases import first_contact, listing, more_requests, officers, timeline
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.cases.documents import DocumentLine, documents
 from sharing.cases.first_contact import FirstContact
@@ -126,6 +126,7 @@ class CaseView:
     #: Whether the case officer has left (their account disabled), and the case's changes
     #: of officer, latest first (for the owning agency only).
     officer_left: bool = False
+    officer_moved: bool = False  # still at the agency, in roles that work no cases
     officer_changes: list[OfficerChangeView] = field(default_factory=list)
     #: When the case was erased (None: it was not).
     erased_at: datetime | None = None
@@ -195,6 +196,7 @@ def case_view(session: Session, authorised: AuthorisedCase, incidents_page: int 
         agency=case.agency.name,
         officer=case.officer.display_name,
         officer_left=not case.officer.active,
+        officer_moved=listing.moved_role(case.officer),
         officer_changes=officers.changes(session, case.id) if decision.own_agency else [],
         category=case.category,
         priority=case.priority,

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import agency_accounts, clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import actions, locks, officers
@@ -289,3 +289,40 @@ def test_a_managers_home_page_lists_the_officers_who_left_with_open_cases(
     assert staying.display_name not in home
     # A case officer's home page does not list them: giving cases is a manager's act.
     assert "Open cases of officers who have left" not in client_of(staying).get("/").text
+
+
+def test_a_manager_finds_the_open_cases_of_an_officer_moved_to_a_role_that_holds_none(
+    client_of, create_user: UserFactory, create_case: CaseFactory, db_session: Session
+) -> None:
+    """A case officer moved to a role that works no cases (an analyst, say) keeps their
+    account, and their open cases are theirs until given to others: their manager's home
+    page lists them with those of officers who have left, the case list's officer filter
+    offers them, and the case page says they no longer work cases, so that none drift."""
+    moving, manager = create_user(Role.CASE_OFFICER), create_user(Role.MANAGER)
+    case = create_case(moving)
+    create_case(moving)
+    db_session.commit()
+    assert moving.display_name not in client_of(manager).get("/").text
+
+    agency_accounts.change_roles(
+        db_session,
+        moving,
+        {Role.ANALYST},
+        moving.team,
+        by=Actor.of(create_user(Role.ADMINISTRATOR)),
+    )
+    db_session.commit()
+
+    home = client_of(manager).get("/").get_data(as_text=True)
+    assert "Open cases of officers who have left or moved role" in home
+    assert f"{moving.display_name} (moved role): 2 open cases" in home
+    assert f"/cases?officer={moving.id}&amp;status=open" in home
+    listed = client_of(manager).get(f"/cases?officer={moving.id}&status=open")
+    assert listed.status_code == 200
+    assert f"{moving.display_name} (moved role)" in listed.get_data(as_text=True)
+    assert case.reference in listed.get_data(as_text=True)
+    page = client_of(manager).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "Moved role" in page
+    # Nobody is offered them to give a case to: they work none now.
+    form = client_of(manager).get(f"/cases/{case.id}/officer").get_data(as_text=True)
+    assert f'value="{moving.id}"' not in form
