@@ -95,8 +95,13 @@ class HubGroup(FlaskGroup):
 def _record_usage_refused(ctx: click.Context, refused: click.UsageError) -> None:
     """Record a run refused before its command ran, when the hub starts and its database
     can be reached; when not, nothing is recorded and the refusal is said all the same.
-    A group run without a command (``hub users``) is shown its help: asked, not refused."""
+    A group run without a command (``hub users``) is shown its help: asked, not refused.
+    Nor is ``hub restore`` recorded: the hub it restores into has no log yet, and starting
+    the hub to record it would make, in development, a key store where the backup's copy
+    is to go."""
     if isinstance(refused, click.exceptions.NoArgsIsHelpError):
+        return
+    if _restoring(ctx):
         return
     try:
         app = ctx.ensure_object(ScriptInfo).load_app()
@@ -107,6 +112,12 @@ def _record_usage_refused(ctx: click.Context, refused: click.UsageError) -> None
             record_usage_refused(session, refused, _typed_command(ctx))
     except (SQLAlchemyError, AuditUnavailable):
         return
+
+
+def _restoring(ctx: click.Context) -> bool:
+    """Whether the command typed is ``hub restore``, found without starting the hub."""
+    words = [word for word in ctx.meta.get(WORDS, []) if not word.startswith("-")]
+    return bool(words) and click.Group.get_command(main, ctx, words[0]) is restore
 
 
 def _typed_command(ctx: click.Context) -> click.Context:

@@ -156,3 +156,21 @@ def test_a_run_refused_where_the_database_cannot_be_used_still_says_why(
     assert result.exit_code == 2, result.output
     assert said in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_restore_mistyped_makes_no_key_store_where_the_backups_copy_is_to_go(
+    hub_env: str, tmp_path: Path
+) -> None:
+    """``hub restore`` puts the backup's key store copy where the settings name the key
+    store, and refuses to put it over one there. A run mistyped (a backup folder that does
+    not exist) is refused, saying why, without starting the hub to record it: in
+    development that made a key store of its own there, so the run typed again was refused
+    ("a key store exists already"), and its hint to leave out --keys-from would have
+    restored with keys that open nothing."""
+    copy = tmp_path / "keyring-copy.json"
+    result = hub("restore", str(tmp_path / "hub-backup-typo"), "--keys-from", str(copy))
+
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert not (tmp_path / "instance" / "keyring.json").exists()
+    assert not Path(hub_env.removeprefix("sqlite:///")).exists()
