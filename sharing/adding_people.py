@@ -28,6 +28,9 @@ from sharing.formats import (
 from sharing.models import Agency, PasswordLink, User
 from sharing.vocabulary import Role
 
+#: What an address that is not one is told, at its field.
+NOT_AN_ADDRESS = "Enter an e-mail address in the correct format, like name@example.org"
+
 
 def may_add_people(session: Session, actor: Actor) -> None:
     """Let ``actor`` add people to their agency only as an administrator; ``NotAllowed``
@@ -77,9 +80,7 @@ def add_person(
     if not email:
         raise InputError("email", "Enter their work e-mail address")
     if len(email) > MAX_EMAIL or not is_email_address(email):
-        raise InputError(
-            "email", "Enter an e-mail address in the correct format, like name@example.org"
-        )
+        raise InputError("email", NOT_AN_ADDRESS)
     if find_user(session, email) is not None:
         raise InputError("email", ALREADY_HAS_AN_ACCOUNT)
     if not roles:

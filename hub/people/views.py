@@ -17,19 +17,15 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.wrappers import Response
-from wtforms import BooleanField, StringField, ValidationError
-from wtforms.validators import InputRequired
 
 from hub.account.session_time import idle_limit
-from hub.choice_fields import ChoicesField
 from hub.database import db
-from hub.forms import HubForm, TextLimit
 from hub.guard import forbid, require_roles
 from hub.people import links
+from hub.people.forms import AddForm, PasswordLinkForm, RolesForm
 from hub.sent_once import accepted_once
 from hub.templating import uk_datetime
 from sharing import (
-    accounts,
     adding_people,
     agency_accounts,
     directory,
@@ -154,11 +150,6 @@ def unlock(user_id: int) -> Response:
     return redirect(url_for("people.index"))
 
 
-class RolesForm(HubForm):
-    roles = ChoicesField("Roles", choices=Role.choices(), message="Select roles from those offered")
-    team = StringField("Team (optional)", validators=[TextLimit(accounts.MAX_NAME, "the team")])
-
-
 @bp.route("/<int:user_id>/roles", methods=["GET", "POST"])
 def roles(user_id: int) -> Response | tuple[str, int]:
     """Change someone's roles and team: the agency's administrators only."""
@@ -219,33 +210,6 @@ def _own_roles_page() -> str:
             "content, so they cannot give themselves a role that does.",
         ],
     )
-
-
-class AddForm(HubForm):
-    """Each field empty is named at once; the core checks them all again."""
-
-    display_name = StringField(
-        "Name",
-        validators=[
-            InputRequired("Enter their name"),
-            TextLimit(accounts.MAX_NAME, "the name"),
-        ],
-    )
-    email = StringField(
-        "Work e-mail address",
-        validators=[
-            InputRequired("Enter their work e-mail address"),
-            TextLimit(adding_people.MAX_EMAIL, "the e-mail address"),
-        ],
-    )
-    roles = ChoicesField("Roles", choices=Role.choices(), message="Select roles from those offered")
-    team = StringField("Team (optional)", validators=[TextLimit(accounts.MAX_NAME, "the team")])
-    #: Asked only when the address is at another agency's domain.
-    other_domain = BooleanField("Yes, this is their address: add them to my agency")
-
-    def validate_roles(self, field: ChoicesField) -> None:
-        if not field.data:
-            raise ValidationError("Select at least one role")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -310,10 +274,6 @@ def add() -> Response | tuple[str, int]:
     return render_template(
         "people/add.html", title=title, form=form, ask_other_domain=ask_other_domain
     ), status
-
-
-class PasswordLinkForm(HubForm):
-    reset_authenticator = BooleanField("Also reset their authenticator app")
 
 
 @bp.route("/<int:user_id>/password-link", methods=["GET", "POST"])

@@ -93,3 +93,48 @@ def test_accounts_already_holding_roles_kept_apart_are_listed_not_changed(
     assert "An administrator cannot also be a manager" in warning
     db_session.expire_all()
     assert db_session.get(User, both.id).roles == {Role.ADMINISTRATOR, Role.MANAGER}
+
+
+def test_every_problem_of_a_form_is_named_at_once_not_one_after_another(
+    app: Flask, as_user, create_user, db_session: Session
+) -> None:
+    """An administrator who ticks roles kept apart, types a team too long and an address
+    that is not one is told of all three together, each at its field (GOV.UK: every
+    error at once), where before the address and the roles were named only once the team
+    was put right, a form sent again for each; each refusal is recorded naming the fields."""
+    admin = as_user("administrator")
+    long_team = "T" * 121
+    refused = admin.post(
+        "/people/new",
+        data={
+            "display_name": "Ann Both",
+            "email": "ann.both@test",
+            "roles": ["administrator", "case_officer"],
+            "team": long_team,
+            "csrf_token": csrf_token(admin, "/people/new"),
+        },
+    )
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "Enter an e-mail address in the correct format, like name@example.org" in text
+    assert "An administrator cannot also be a case officer" in text
+    assert "The team must be 120 characters or fewer" in text
+    assert 'value="ann.both@test"' in text  # what was typed is kept
+    db_session.expire_all()
+    assert _last_refused(db_session, "account.create").basis == "refused input: email, roles, team"
+
+    officer = create_user("case_officer")
+    page = f"/people/{officer.id}/roles"
+    refused = admin.post(
+        page,
+        data={
+            "roles": ["dpo", "manager"],
+            "team": long_team,
+            "csrf_token": csrf_token(admin, page),
+        },
+    )
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    assert "A data protection officer cannot also be a manager" in text
+    assert "The team must be 120 characters or fewer" in text
+    assert _last_refused(db_session, "account.roles").basis == "refused input: roles, team"
