@@ -326,8 +326,8 @@ def password_link(user_id: int) -> Response | str:
         )
     except SentLately as lately:
         flash(
-            f"A link was sent to {user.display_name} at {uk_datetime(lately.at)}. Wait "
-            f"{password_links.RESEND_AFTER.seconds // 60} minutes before sending another.",
+            f"A link was sent to {user.display_name} on {uk_datetime(lately.at)}. You can "
+            f"send another from {uk_datetime(lately.at + password_links.RESEND_AFTER)}.",
             "info",
         )
         return redirect(url_for("people.index"))
