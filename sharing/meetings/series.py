@@ -292,8 +292,9 @@ def meeting(session: Session, actor: Actor, series_id: int) -> MeetingSeries:
 
 
 def person(user: User) -> str:
-    """Someone as a meeting's pages name them: their name and agency."""
-    return f"{user.display_name}, {user.agency.name}"
+    """Someone as a meeting's pages name them: their name and agency, and "(has left)"
+    once their account is disabled."""
+    return f"{user.display_name}, {user.agency.name}" + ("" if user.active else " (has left)")
 
 
 def may_schedule(actor: Actor, series: MeetingSeries) -> bool:

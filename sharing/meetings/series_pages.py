@@ -111,6 +111,8 @@ class SeriesPage:
     may_change: bool
     #: When it would next sit by its cadence (proposed on the form).
     proposed: datetime
+    #: "name has left agency" when its chair has (their account disabled).
+    chair_left: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,9 @@ def series_page(session: Session, actor: Actor, series_id: int) -> SeriesPage:
         may_schedule=series.may_schedule(actor, meeting),
         may_change=series_changes.may_change(actor, meeting),
         proposed=sitting_dates.next_sitting(meeting, after=now),
+        chair_left=None
+        if meeting.chair.active
+        else f"{meeting.chair.display_name} has left {meeting.chair.agency.name}",
     )
 
 

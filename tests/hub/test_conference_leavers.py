@@ -22,7 +22,7 @@ from sharing import notices
 from sharing.errors import InputError
 from sharing.meeting_notices import attendee_anchor
 from sharing.meetings import conference_leavers
-from sharing.models import Conference, ConferenceAttendee, Notice, User
+from sharing.models import Conference, ConferenceAttendee, MeetingSeries, Notice, User
 from sharing.vocabulary import NoticeKind, Role
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
 from tests.hub.test_cancelling_conferences import _convene, _reloaded
@@ -93,6 +93,8 @@ def test_a_chair_who_has_left_is_marked_and_the_convenor_told_to_give_it_a_new_c
     invited = html.unescape(sergeant.get(base).get_data(as_text=True))
     assert f"{chair.display_name}, {chair.agency.name} (has left)" in invited
     assert "choose who chairs it" not in invited
+    chair.active = True  # the demo hub is the module's
+    demo_session.commit()
 
 
 @pytest.fixture
@@ -198,3 +200,36 @@ def test_someone_still_at_their_agency_is_not_taken_off_as_a_leaver(hub, session
         "leaver_ids",
         "Select people expected who have left their agency",
     )
+
+
+def test_a_partnership_meeting_whose_chair_has_left_says_so_to_its_organisers(hub, session) -> None:
+    """The problem-solving group's chair disabled as a leaver: the meeting's page names
+    them "(has left)", as chair and as a standing member, and its organisers are told to
+    choose who chairs it in their place, so its sittings are not left to a chair who has
+    gone."""
+    meeting = session.scalar(
+        select(MeetingSeries).where(MeetingSeries.name == "Northshire ASB problem-solving group")
+    )
+    chair = meeting.chair
+    organiser = demo_client(hub, demo_user(session, "northshire-csp", Role.MANAGER))
+    said = (
+        f"{chair.display_name} has left {chair.agency.name}: choose who chairs it in their "
+        "place, with \u201cChange this meeting\u201d."
+    )
+    page = html.unescape(organiser.get(f"/meetings/{meeting.id}").get_data(as_text=True))
+    assert "(has left)" not in page
+    assert said not in page
+
+    chair.active = False
+    session.commit()
+
+    page = html.unescape(organiser.get(f"/meetings/{meeting.id}").get_data(as_text=True))
+    assert page.count(f"{chair.display_name}, {chair.agency.name} (has left)") == 2
+    assert said in page
+    listed = html.unescape(organiser.get("/meetings").get_data(as_text=True))
+    assert f"{chair.display_name}, {chair.agency.name} (has left)" in listed
+    # A member of another agency reads that the chair has left, but is not told to act.
+    sergeant = demo_client(hub, demo_user(session, "northshire-police", Role.MANAGER))
+    member = html.unescape(sergeant.get(f"/meetings/{meeting.id}").get_data(as_text=True))
+    assert f"{chair.display_name}, {chair.agency.name} (has left)" in member
+    assert "choose who chairs it" not in member
