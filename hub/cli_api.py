@@ -69,6 +69,39 @@ def api_clients_add(user_email: str, name: str, scopes: tuple[str, ...]) -> None
         )
 
 
+@api_clients_group.command("rotate")
+@click.argument("client_id")
+def api_clients_rotate(client_id: str) -> None:
+    """Give a partner system a new secret (printed once), as when the old one may have been
+    seen: its id, scopes and account stay; the old secret and its tokens stop working at
+    once. A run naming no client, or a client revoked, is refused and recorded."""
+    rotate = acts.Action.API_CLIENT_ROTATE
+    with _session() as session:
+        try:
+            given = api_clients.new_secret(session, client_id)
+        except NotFound:
+            refuse_run(
+                session,
+                rotate,
+                "refused input: client id (no API client has the id given)",
+                message=f"no API client {client_id}",
+            )
+        except InputError as e:
+            refuse_run(
+                session,
+                rotate,
+                "refused input: client id (the client is revoked)",
+                message=e.message,
+            )
+        session.commit()
+        click.echo(f"client id:     {given.client.client_id}")
+        click.echo(f"client secret: {given.secret}")
+        click.echo(
+            "Give the new secret to the partner's system over a secure channel: the old secret "
+            "and its tokens no longer work, and the new one is not kept."
+        )
+
+
 @api_clients_group.command("list")
 def api_clients_list() -> None:
     """The registered partner systems, their agency, account, scopes and state."""

@@ -3,8 +3,8 @@ one of its accounts; OAuth2 client credentials exchanged for short-lived access 
 
 Secrets and tokens are random 256-bit values shown once and kept only as SHA-256 hashes,
 compared in constant time. A client is refused (and its tokens stop working) once it is
-revoked, or once the account it acts as is disabled. Registering and revoking are audit
-entries; so is every refused attempt to get a token, without the secret.
+revoked, or once the account it acts as is disabled. Registering, giving a new secret and
+revoking are audit entries; so is every refused attempt to get a token, without the secret.
 """
 
 from __future__ import annotations
@@ -130,6 +130,34 @@ def revoke(session: Session, client_id: str) -> ApiClient:
             agency_id=client.user.agency_id,
         )
     return client
+
+
+def new_secret(session: Session, client_id: str) -> Registered:
+    """Give a client a new secret, as when the old one may have been seen: it keeps its
+    id, scopes and account; the old secret and every token it got stop working at once.
+    ``NotFound`` for no such client, ``InputError`` for one revoked."""
+    client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
+    if client is None:
+        raise NotFound("no such API client")
+    if client.revoked_at is not None:
+        raise InputError(
+            "client_id",
+            f"API client {client_id} is revoked: register a new one with hub api clients add",
+        )
+    secret = secrets.token_urlsafe(32)
+    client.secret_hash = _hash(secret)
+    ended = session.execute(
+        delete(ApiToken).where(ApiToken.client_pk == client.id),
+        execution_options={"synchronize_session": False},
+    )
+    acts.record(
+        session,
+        acts.Action.API_CLIENT_ROTATE,
+        subject=acts.Subject("api_client", client.id),
+        agency_id=client.user.agency_id,
+        basis=f"tokens ended {int(getattr(ended, 'rowcount', 0) or 0)}",
+    )
+    return Registered(client, secret)
 
 
 def end_tokens(session: Session, user: User) -> int:

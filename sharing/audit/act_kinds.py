@@ -53,6 +53,7 @@ class Action(Labelled):
     CASES_IMPORT = "cases.import", "Imported cases from the agency's own system"
     API_CLIENT_ADD = "api_client.add", "Registered a partner system's API client"
     API_CLIENT_REVOKE = "api_client.revoke", "Revoked a partner system's API client"
+    API_CLIENT_ROTATE = "api_client.rotate", "Gave a partner system's API client a new secret"
     API_TOKEN = "api.token", "Issued an API access token"
     CASES_SHARED_LIST = "cases.shared", "Listed the cases shared with an agency"
     ACTION_CLOSE = "action.close", "Marked an action done or cancelled"
