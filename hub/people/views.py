@@ -36,6 +36,7 @@ from sharing import (
 )
 from sharing.audit import acts
 from sharing.errors import InputError, NotAllowed, NotFound, SentLately
+from sharing.meetings import conference_leavers
 from sharing.models import PasswordLink, User
 from sharing.vocabulary import Role, SessionEnd
 
@@ -98,6 +99,7 @@ def disable(user_id: int) -> Response | str:
                 "and will not be able to sign in until a manager or administrator of "
                 f"{current_user.agency.name} enables the account again.",
                 *_cases_left(user),
+                *_chairs_left(user),
             ],
             warning=None,
             button="Yes, disable the account",
@@ -120,6 +122,22 @@ def _cases_left(user: User) -> list[str]:
         "officer: your agency's managers see them on their home page, under \u201cOpen "
         "cases of officers who have left\u201d. Actions they own are told to the managers "
         "when they fall due."
+    ]
+
+
+def _chairs_left(user: User) -> list[str]:
+    """What a leaver chairs still to come, which others give a new chair."""
+    conferences, meetings = conference_leavers.chaired_by(db(), user)
+    chaired = [f"{conferences} case conference{'' if conferences == 1 else 's'} still to meet"]
+    if meetings:
+        kind = "partnership meeting" if len(meetings) == 1 else "partnership meetings"
+        chaired.append(f"the {kind} {' and '.join(meetings)}")
+    if not conferences and not meetings:
+        return []
+    return [
+        f"{user.display_name} chairs {' and '.join(chaired[0 if conferences else 1 :])}: each "
+        "stays theirs until someone who may change it chooses a new chair, as its page will "
+        "say."
     ]
 
 

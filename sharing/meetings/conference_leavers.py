@@ -11,16 +11,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing import meeting_notices
+from sharing import clock, meeting_notices
 from sharing.errors import InputError
-from sharing.models import Conference, ConferenceAttendee
+from sharing.models import Conference, ConferenceAttendee, MeetingSeries, User
+from sharing.vocabulary import ConferenceStatus
 
 #: The field a refusal names.
 FIELD = "leaver_ids"
 #: What is said of a choice that is not someone expected who has left.
 SELECT_LEAVERS = "Select people expected who have left their agency"
+
+
+def chaired_by(session: Session, user: User) -> tuple[int, list[str]]:
+    """How many case conferences still to meet ``user`` chairs, and the names of the
+    partnership meetings they chair: what disabling their account leaves for others to
+    give a new chair."""
+    conferences = session.scalar(
+        select(func.count())
+        .select_from(Conference)
+        .where(
+            Conference.chair_id == user.id,
+            Conference.status == ConferenceStatus.PLANNED,
+            Conference.starts_at > clock.now(),
+        )
+    )
+    meetings = session.scalars(
+        select(MeetingSeries.name)
+        .where(MeetingSeries.chair_id == user.id)
+        .order_by(MeetingSeries.name)
+    )
+    return conferences or 0, list(meetings)
 
 
 def leavers(conference: Conference) -> list[ConferenceAttendee]:

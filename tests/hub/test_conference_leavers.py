@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sharing import notices
+from sharing import clock, notices
 from sharing.errors import InputError
 from sharing.meeting_notices import attendee_anchor
 from sharing.meetings import conference_leavers
 from sharing.models import Conference, ConferenceAttendee, MeetingSeries, Notice, User
-from sharing.vocabulary import NoticeKind, Role
+from sharing.vocabulary import ConferenceStatus, NoticeKind, Role
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
 from tests.hub.test_cancelling_conferences import _convene, _reloaded
 from tests.hub.test_changing_conferences import _change, _entries, _path
@@ -233,3 +233,36 @@ def test_a_partnership_meeting_whose_chair_has_left_says_so_to_its_organisers(hu
     member = html.unescape(sergeant.get(f"/meetings/{meeting.id}").get_data(as_text=True))
     assert f"{chair.display_name}, {chair.agency.name} (has left)" in member
     assert "choose who chairs it" not in member
+
+
+def test_disabling_a_chair_says_what_they_chair_still_to_come(hub, session) -> None:
+    """The administrator about to disable a leaver who chairs case conferences still to
+    meet, or a partnership meeting, is told so before saying yes, with what happens next:
+    those who may change each choose a new chair, as its page says."""
+    chair = demo_user(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    chaired = session.scalar(
+        select(func.count())
+        .select_from(Conference)
+        .where(
+            Conference.chair_id == chair.id,
+            Conference.status == ConferenceStatus.PLANNED,
+            Conference.starts_at > clock.now(),
+        )
+    )
+    meetings = session.scalars(
+        select(MeetingSeries.name).where(MeetingSeries.chair_id == chair.id)
+    ).all()
+    assert chaired
+    assert len(meetings) == 1
+    admin = demo_client(hub, demo_user(session, "northshire-csp", Role.ADMINISTRATOR))
+
+    page = html.unescape(admin.get(f"/people/{chair.id}/disable").get_data(as_text=True))
+
+    assert (
+        f"{chair.display_name} chairs {chaired} case conferences still to meet and the "
+        f"partnership meeting {meetings[0]}: each stays theirs until someone who may change "
+        "it chooses a new chair, as its page will say."
+    ) in page
+    officer = demo_user(session, "northshire-csp", Role.CASE_OFFICER)
+    page = html.unescape(admin.get(f"/people/{officer.id}/disable").get_data(as_text=True))
+    assert "still to meet" not in page
