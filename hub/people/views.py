@@ -35,6 +35,7 @@ from sharing import (
     sign_in_sessions,
 )
 from sharing.audit import acts
+from sharing.cases import listing
 from sharing.errors import InputError, NotAllowed, NotFound, SentLately
 from sharing.meetings import conference_leavers
 from sharing.models import PasswordLink, User
@@ -113,6 +114,13 @@ def disable(user_id: int) -> Response | str:
     return redirect(url_for("people.index"))
 
 
+#: Where the open cases of someone who no longer works cases go.
+_CASES_STAY = (
+    " Any open cases that are theirs stay theirs until a manager gives them to another "
+    "officer: your agency's managers see them on their home page."
+)
+
+
 def _cases_left(user: User) -> list[str]:
     """What becomes of a leaver's cases, for someone who works cases."""
     if not user.has_role(Role.CASE_OFFICER, Role.MANAGER):
@@ -120,7 +128,7 @@ def _cases_left(user: User) -> list[str]:
     return [
         "Any open cases that are theirs stay theirs until a manager gives them to another "
         "officer: your agency's managers see them on their home page, under \u201cOpen "
-        "cases of officers who have left\u201d. Actions they own are told to the managers "
+        "cases of officers who have left or moved role\u201d. Actions they own are told to the managers "
         "when they fall due."
     ]
 
@@ -182,6 +190,7 @@ def roles(user_id: int) -> Response | tuple[str, int]:
         form = RolesForm(data={"roles": sorted(r.value for r in user.roles), "team": user.team})
     else:
         form = RolesForm()
+    worked_cases = user.has_role(Role.CASE_OFFICER, Role.MANAGER)
     if form.validate_on_submit():
         try:
             with acts.refusing_input(
@@ -206,7 +215,8 @@ def roles(user_id: int) -> Response | tuple[str, int]:
             labels = ", ".join(sorted(r.label for r in user.roles))
             if changed:
                 flash(
-                    f"{user.display_name}’s roles are now {labels}. They are signed out everywhere.",
+                    f"{user.display_name}’s roles are now {labels}. They are signed out everywhere."
+                    + (_CASES_STAY if worked_cases and listing.moved_role(user) else ""),
                     "success",
                 )
             return redirect(url_for("people.index"))

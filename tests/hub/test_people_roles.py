@@ -4,6 +4,8 @@ audit log naming the roles, never the person."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -224,3 +226,22 @@ def test_the_dpos_log_names_whose_account_an_administrator_changed(
     assert f"{officer.display_name}, {partnership.landlord.name}" in record
     assert "Roles changed from case officer to case officer and manager" in page
     assert officer.email not in page
+
+
+def test_a_case_officer_moved_to_a_role_that_works_no_cases_leaves_their_cases_to_managers(
+    app: Flask, as_user, create_user
+) -> None:
+    """The administrator who moves a case officer to a role that works no cases is told
+    where their open cases go, as the page that disables an account tells them."""
+    officer, manager = create_user("case_officer"), create_user("manager")
+    admin = as_user("administrator")
+    said = (
+        "Any open cases that are theirs stay theirs until a manager gives them to another "
+        "officer: your agency's managers see them on their home page."
+    )
+
+    assert _post_roles(admin, officer, ["analyst"]).status_code == 302
+    assert said in html.unescape(admin.get("/people").get_data(as_text=True))
+
+    assert _post_roles(admin, manager, ["manager", "conference_chair"]).status_code == 302
+    assert said not in html.unescape(admin.get("/people").get_data(as_text=True))
