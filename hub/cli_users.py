@@ -168,7 +168,12 @@ def users_reset_password(email: str, reset_second_factor: bool) -> None:
         if reset_second_factor:
             authenticator_apps.reset_second_factor(session, user)
         session.commit()
-        click.echo(f"Password reset for user {user.id}; their sessions have ended.")
+        removed = (
+            "their authenticator app is removed: they set one up again at their next sign-in; "
+            if reset_second_factor
+            else ""
+        )
+        click.echo(f"Password reset for user {user.id}; {removed}their sessions have ended.")
 
 
 def _user(session: Session, email: str, action: acts.Action) -> User:
@@ -208,9 +213,13 @@ def users_disable(email: str) -> None:
     """Disable an account: its sessions end at once and it cannot sign in."""
     with _session() as session:
         user = _user(session, email, acts.Action.ACCOUNT_DISABLE)
+        was_active = user.active
         agency_accounts.set_active(session, user, False)
         session.commit()
-        click.echo(f"User {user.id} is disabled; their sessions have ended.")
+        if was_active:
+            click.echo(f"User {user.id} is disabled; their sessions have ended.")
+        else:
+            click.echo(f"User {user.id} was already disabled: nothing changed.")
 
 
 @users.command("enable")
@@ -219,9 +228,13 @@ def users_enable(email: str) -> None:
     """Let a disabled account sign in again."""
     with _session() as session:
         user = _user(session, email, acts.Action.ACCOUNT_ENABLE)
+        was_active = user.active
         agency_accounts.set_active(session, user, True)
         session.commit()
-        click.echo(f"User {user.id} can sign in again.")
+        if was_active:
+            click.echo(f"User {user.id} could already sign in: nothing changed.")
+        else:
+            click.echo(f"User {user.id} can sign in again.")
 
 
 @users.command("set-roles")

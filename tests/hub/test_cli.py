@@ -84,6 +84,18 @@ def test_users_create_and_reset_password(migrated_hub_env: str) -> None:
     assert "authenticator app at first sign-in" in created.output
     reset = hub("users", "reset-password", "officer@cli.example", input="another-long-password\n")
     assert reset.exit_code == 0, reset.output
+    assert "authenticator" not in reset.output
+    lost = hub(
+        "users",
+        "reset-password",
+        "officer@cli.example",
+        "--reset-second-factor",
+        input="another-long-password\n",
+    )
+    assert lost.output.endswith(
+        "their authenticator app is removed: they set one up again at their next sign-in; "
+        "their sessions have ended.\n"
+    )
     engine = make_engine(migrated_hub_env)
     with make_session_factory(engine, hashing=TEST_COST)() as session:
         user = session.scalar(select(User))
@@ -150,13 +162,20 @@ def test_users_sign_out_disable_and_enable(migrated_hub_env: str) -> None:
     signed_out = hub("users", "sign-out", "officer@cli.example")
     assert signed_out.exit_code == 0, signed_out.output
     assert "Ended 2 sessions" in signed_out.output
-    assert hub("users", "disable", "officer@cli.example").exit_code == 0
+    disabled = hub("users", "disable", "officer@cli.example")
+    assert disabled.output.endswith("is disabled; their sessions have ended.\n")
+    # Disabling it again changes nothing, and says so.
+    again = hub("users", "disable", "officer@cli.example")
+    assert again.exit_code == 0
+    assert again.output.endswith("was already disabled: nothing changed.\n")
     with make_session_factory(engine, hashing=TEST_COST)() as session:
         refused = sign_in_checks.authenticate(
             session, "officer@cli.example", "a-long-enough-password"
         )
         assert refused.outcome is sign_in_checks.SignInOutcome.BAD_CREDENTIALS
-    assert hub("users", "enable", "officer@cli.example").exit_code == 0
+    assert hub("users", "enable", "officer@cli.example").output.endswith("can sign in again.\n")
+    again = hub("users", "enable", "officer@cli.example")
+    assert again.output.endswith("could already sign in: nothing changed.\n")
     with make_session_factory(engine, hashing=TEST_COST)() as session:
         allowed = sign_in_checks.authenticate(
             session, "officer@cli.example", "a-long-enough-password"
