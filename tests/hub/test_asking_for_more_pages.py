@@ -17,33 +17,16 @@ from sharing.models import Case, MoreRequest, Share, User
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, share_not_asked_for_more
 
 POLICE = "northshire-police"
 PURPOSE = "asb_case_management"
 
 
-def _unasked_share(session: Session) -> Share:
-    return session.scalars(
-        select(Share)
-        .join(Case, Case.id == Share.case_id)
-        .where(
-            Share.agency.has(code=POLICE),
-            Share.purpose == PURPOSE,
-            Share.revoked_at.is_(None),
-            Share.until >= clock.today(),
-            Case.status == "active",
-            Case.locked.is_(False),
-            Case.id.not_in(select(MoreRequest.case_id)),
-        )
-        .order_by(Share.id)
-    ).first()
-
-
 def test_cancel_and_back_on_the_form_return_to_the_case_for_its_purpose(
     demo_hub: Flask, demo_session: Session
 ) -> None:
-    share = _unasked_share(demo_session)
+    share = share_not_asked_for_more(demo_session, POLICE)
     police = demo_client(demo_hub, demo_user(demo_session, POLICE, Role.MANAGER))
     form = police.get(f"/cases/{share.case_id}/more?purpose={PURPOSE}").get_data(as_text=True)
     back = f'href="/cases/{share.case_id}?purpose={PURPOSE}"'

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.cases import share_ending
-from sharing.models import Case, MoreRequest, Share, User
+from sharing.models import MoreRequest, User
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import Role
 from tests.fixtures.app import csrf_token
-from tests.fixtures.demo import demo_client, demo_user
+from tests.fixtures.demo import demo_client, demo_user, share_not_asked_for_more
 
 POLICE = "northshire-police"
 PURPOSE = "asb_case_management"
@@ -95,20 +95,7 @@ def test_an_answer_older_than_14_days_drops_off_and_a_new_request_shows_waiting(
 def test_a_request_on_a_case_the_police_can_no_longer_open_drops_off(
     demo_hub: Flask, demo_session: Session
 ) -> None:
-    share = demo_session.scalars(
-        select(Share)
-        .join(Case, Case.id == Share.case_id)
-        .where(
-            Share.agency.has(code=POLICE),
-            Share.purpose == PURPOSE,
-            Share.revoked_at.is_(None),
-            Share.until >= clock.today(),
-            Case.status == "active",
-            Case.locked.is_(False),
-            Case.id.not_in(select(MoreRequest.case_id)),
-        )
-        .order_by(Share.id)
-    ).first()
+    share = share_not_asked_for_more(demo_session, POLICE)
     police = demo_client(demo_hub, demo_user(demo_session, POLICE, Role.MANAGER))
     path = f"/cases/{share.case_id}/more?purpose={PURPOSE}"
     due = england_and_wales().add(clock.today(), 2)
