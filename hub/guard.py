@@ -213,6 +213,11 @@ def _ended_message(ended: SessionEnd) -> str:
             f"minute{'' if minutes == 1 else 's'}. "
             "Nothing you were submitting was saved. Sign in again."
         )
+    if ended is SessionEnd.ACCOUNT_DISABLED:  # signing in again cannot work
+        return (
+            f"{ended.label} Nothing you were submitting was saved. If you think it should "
+            "not have been, ask your manager or your agency's administrator."
+        )
     return f"{ended.label} Nothing you were submitting was saved. Sign in again."
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -369,7 +370,10 @@ def test_disabling_an_account_ends_its_sessions_and_it_cannot_sign_in(
     agency_accounts.set_active(db_session, user, False)
     db_session.commit()
     assert client.get("/").status_code == 302
-    assert "your account was disabled" in client.get("/sign-in").get_data(as_text=True)
+    told = html.unescape(client.get("/sign-in").get_data(as_text=True))
+    assert "You were signed out because your account was disabled." in told
+    assert "ask your manager or your agency's administrator" in told
+    assert "Sign in again" not in told, "they cannot"
     page = _post_sign_in(app.test_client(), user.email, PASSWORD).get_data(as_text=True)
     assert "Enter a correct e-mail address and password" in page
     agency_accounts.set_active(db_session, user, True)
