@@ -39,10 +39,36 @@ def users() -> None:
     """Local user accounts."""
 
 
-def _read_password(prompt: bool) -> str:
-    if prompt and sys.stdin.isatty():
+#: What a command that reads a password from standard input says when it read none.
+NOTHING_TYPED = (
+    "no password was given: type it when asked (run the command in a terminal), or give it "
+    "as the first line of standard input"
+)
+
+
+def _read_password(
+    session: Session,
+    action: acts.Action,
+    *,
+    agency_id: int,
+    subject: acts.Subject | None = None,
+) -> str:
+    """The password typed twice at a terminal, or the first line of standard input; none
+    there is refused naming what was missing (not as a password too short), and recorded
+    as the run's ``action`` refused."""
+    if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return sys.stdin.readline().rstrip("\n")
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        refuse_run(
+            session,
+            action,
+            "refused input: password (none given)",
+            subject=subject,
+            agency_id=agency_id,
+            message=NOTHING_TYPED,
+        )
+    return password
 
 
 @users.command("create")
@@ -101,7 +127,7 @@ def users_create(
                 email=email,
                 display_name=display_name,
                 roles={Role(r) for r in roles},
-                password=_read_password(prompt=True),
+                password=_read_password(session, create, agency_id=agency.id),
                 team=team,
             )
         except accounts.AccountError as e:
@@ -155,7 +181,13 @@ def users_reset_password(email: str, reset_second_factor: bool) -> None:
     with _session() as session:
         user = _user(session, email, acts.Action.PASSWORD_RESET)
         try:
-            accounts.reset_password(session, user, _read_password(prompt=True))
+            password = _read_password(
+                session,
+                acts.Action.PASSWORD_RESET,
+                agency_id=user.agency_id,
+                subject=acts.Subject("user", user.id),
+            )
+            accounts.reset_password(session, user, password)
         except accounts.AccountError as e:
             refuse_run(
                 session,

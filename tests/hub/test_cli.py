@@ -319,6 +319,37 @@ def test_users_create_refuses_what_is_not_an_address_or_a_name(
     assert _users(migrated_hub_env) == 0
 
 
+@pytest.mark.parametrize("given", ["", "\n"], ids=["nothing", "an-empty-line"])
+def test_users_create_and_reset_password_with_no_password_say_none_was_given(
+    migrated_hub_env: str, given: str
+) -> None:
+    hub("db", "upgrade")
+    _with_agency(migrated_hub_env)
+    args = ["--agency", "cli-homes", "--email", "x@cli.example", "--name", "X"]
+    created = hub("users", "create", *args, "--role", "case_officer", input=given)
+    assert created.exit_code == 1
+    assert "no password was given: type it when asked" in created.output
+    assert "12 characters" not in created.output
+    assert _users(migrated_hub_env) == 0
+    made = hub("users", "create", *args, "--role", "case_officer", input="a-long-enough-password\n")
+    assert made.exit_code == 0, made.output
+    reset = hub("users", "reset-password", "x@cli.example", input=given)
+    assert reset.exit_code == 1
+    assert "no password was given" in reset.output
+    engine = make_engine(migrated_hub_env)
+    with make_session_factory(engine, hashing=TEST_COST)() as session:
+        refused = session.scalars(
+            select(AuditEntry.basis).where(AuditEntry.outcome == "refused")
+        ).all()
+        assert sum("password (none given)" in (basis or "") for basis in refused) == 2
+        user = session.scalar(select(User))
+        assert (
+            sign_in_checks.authenticate(session, user.email, "a-long-enough-password").outcome
+            is sign_in_checks.SignInOutcome.OK
+        )
+    engine.dispose()
+
+
 def _users(env: str) -> int:
     engine = make_engine(env)
     with make_session_factory(engine, hashing=TEST_COST)() as session:
