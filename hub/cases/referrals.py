@@ -12,7 +12,7 @@ from hub.database import db
 from hub.guard import authorised_case, forbid
 from hub.sent_once import accepted_once
 from sharing.access.decide import Act
-from sharing.cases import case_forms, referrals
+from sharing.cases import case_forms, referrals, safeguarding_referrals
 from sharing.errors import InputError, NotAllowed, NotFound
 from sharing.formats import whole_number
 from sharing.models import Referral
@@ -51,7 +51,7 @@ def refer_to_safeguarding(case_id: int) -> Response | tuple[str, int]:
     """Refer someone on the case to the adult or children's safeguarding team: the case is
     shared with the team under the safeguarding referral protocol."""
     authorised, case = case_to_work_on(case_id, Act.SHARE, "safeguarding referral form")
-    teams = referrals.safeguarding_teams(db(), authorised.case)
+    teams = safeguarding_referrals.safeguarding_teams(db(), authorised.case)
     form = SafeguardingForm()
     form.kind.choices = [(t.kind.value, t.kind.label) for t in teams]
     form.person.choices = [
@@ -60,14 +60,14 @@ def refer_to_safeguarding(case_id: int) -> Response | tuple[str, int]:
     hints = {
         t.kind.value: t.refusal
         or f"Shares the case with {t.agency.name} for "
-        f"{referrals.REFERRAL_SHARE_DAYS} days under {t.protocol.title}"
+        f"{safeguarding_referrals.REFERRAL_SHARE_DAYS} days under {t.protocol.title}"
         for t in teams
         if t.refusal or (t.agency and t.protocol)
     }
 
     def record() -> object:
         try:
-            return referrals.refer_to_safeguarding(
+            return safeguarding_referrals.refer_to_safeguarding(
                 db(),
                 authorised,
                 next((k for k in ReferralKind if k.value == form.kind.data), None),

@@ -41,9 +41,10 @@ from sharing.cases.people_shown import (
     name,
     other_names_line,
 )
-from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway, safeguarding_referrals
+from sharing.cases.referrals import HatePathway, ReferralLine, hate_pathway
 from sharing.cases.reviews import ReviewView
 from sharing.cases.reviews import reviews as case_reviews
+from sharing.cases.safeguarding_referrals import safeguarding_referrals
 from sharing.cases.share_lists import ShareRow, case_shares
 from sharing.cases.timeline import INCIDENTS_PER_PAGE, IncidentView
 from sharing.formats import other_names

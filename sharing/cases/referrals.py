@@ -7,65 +7,49 @@ support service]." ``hate_pathway`` says where a case stands on those three step
 the case page to propose what is left; ``refer`` and ``record_outcome`` make and track the
 referral. Each is a record on the case by its own agency (``Act.RECORD``), audited.
 
-A safeguarding referral (an adult with care and support needs at risk of abuse or
-neglect, Care Act 2014 s.42; a child in need or at risk, Children Act 1989 ss.17 and 47)
-goes to the area's adult or children's safeguarding team in the hub:
-``refer_to_safeguarding`` shares the case with the team under the safeguarding referral
-protocol's clause (authorised for ``Act.SHARE``) and tells the team by a notice, and the
-team records the outcome on the referral through that share.
+Safeguarding referrals to the area's adult and children's teams in the hub are made by
+``sharing.cases.safeguarding_referrals``; their outcomes are recorded here, as every
+referral's is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import case_notices, clock
+from sharing import clock
 from sharing.access.authorise import AuthorisedCase, share_in_force
 from sharing.access.decide import Act
-from sharing.access.facts import policy
 from sharing.access.reveal import ERASED, load_data_keys, reveal_rows
 from sharing.audit import acts
-from sharing.cases import people_shown, shares
+from sharing.cases import people_shown
 from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import InputError, NotFound
 from sharing.formats import checked_text
 from sharing.models import (
     Agency,
-    Case,
     CaseParty,
     Incident,
     Person,
-    ProtocolRecord,
     Referral,
     Share,
 )
-from sharing.protocols.records import shareable_purposes
 from sharing.vocabulary import (
     AgencyType,
     PartyRole,
     Priority,
     ReferralKind,
     ReferralOutcome,
-    ShareOrigin,
 )
 
 MAX_NOTE = 2_000
 #: The purpose a safeguarding referral shares the case for (the safeguarding referral
 #: protocol's).
 SAFEGUARDING_PURPOSE = "safeguarding_referral"
-#: How long the safeguarding team may open the case after a referral (unless the owning
-#: agency ends the share sooner, or the protocol ends first).
-REFERRAL_SHARE_DAYS = 90
-#: The safeguarding team each kind of safeguarding referral goes to.
-TEAMS = {
-    ReferralKind.ADULT_SAFEGUARDING: AgencyType.ADULT_SAFEGUARDING,
-    ReferralKind.CHILDRENS_SAFEGUARDING: AgencyType.CHILDRENS_SAFEGUARDING,
-}
 _SAFEGUARDING_OUTCOMES = (
     ReferralOutcome.ENQUIRY,
     ReferralOutcome.ADVICE,
@@ -118,7 +102,7 @@ class HatePathway:
         return bool(self.referrals)
 
 
-def _recorded(session: Session, authorised: AuthorisedCase, what: str) -> None:
+def record_on_case(session: Session, authorised: AuthorisedCase, what: str) -> None:
     acts.record(
         session,
         acts.Action.CASE_RECORD,
@@ -210,137 +194,6 @@ def hate_pathway(session: Session, authorised: AuthorisedCase) -> HatePathway | 
         police_agency_id=police,
         referrals=referral_lines(session, authorised, (ReferralKind.HATE_SERVICE,)),
     )
-
-
-def safeguarding_referrals(
-    session: Session, authorised: AuthorisedCase
-) -> list[ReferralLine] | None:
-    """The case's safeguarding referrals: all of them for its own agency; for a safeguarding
-    team opening the case for a referral, those made to it; None for anyone else (no audit
-    entry: the case page records its view)."""
-    if not (authorised.decision.own_agency or authorised.purpose == SAFEGUARDING_PURPOSE):
-        return None
-    return referral_lines(session, authorised, tuple(TEAMS))
-
-
-@dataclass(frozen=True)
-class Team:
-    """A safeguarding team a case may be referred to, or why it cannot be."""
-
-    kind: ReferralKind
-    agency: Agency | None
-    protocol: ProtocolRecord | None
-    refusal: str | None = None
-
-
-def safeguarding_teams(session: Session, case: Case) -> list[Team]:
-    """The area's adult and children's safeguarding teams, each with the active protocol
-    whose clause gives it the case for a safeguarding referral, or why there is none."""
-    protocols = [r for r, p in shareable_purposes(session) if p.id == SAFEGUARDING_PURPOSE]
-    compiled = policy(session)
-    teams = []
-    for kind, agency_type in TEAMS.items():
-        agency = session.scalar(
-            select(Agency)
-            .where(Agency.area_id == case.agency.area_id, Agency.type == agency_type)
-            .order_by(Agency.id)
-        )
-        if agency is None:
-            teams.append(
-                Team(
-                    kind,
-                    None,
-                    None,
-                    f"The partnership has no {agency_type.label.lower()} team in the hub",
-                )
-            )
-            continue
-        granted = {g.protocol_id for g in compiled.grants(agency.id, SAFEGUARDING_PURPOSE)}
-        protocol = next((r for r in protocols if r.id in granted), None)
-        teams.append(
-            Team(
-                kind,
-                agency,
-                protocol,
-                None
-                if protocol is not None
-                else f"{agency.name} is not a party to an active safeguarding referral protocol",
-            )
-        )
-    return teams
-
-
-def refer_to_safeguarding(
-    session: Session,
-    authorised: AuthorisedCase,
-    kind: ReferralKind | None,
-    person_id: int | None,
-    reason: str,
-    now: datetime | None = None,
-) -> Referral:
-    """Refer a person on the case to the area's adult or children's safeguarding team
-    (authorised for ``Act.SHARE``): the case is shared with the team under the safeguarding
-    referral protocol for ``REFERRAL_SHARE_DAYS``, the referral names the team and the
-    share, and the team's people who may open it are told (``case_notices.referral_made``).
-    Refused with its field and reason, nothing written and the refusal recorded,
-    for no team chosen, a team no active protocol covers, a person not on the case, or no
-    reason."""
-    authorised.require(Act.SHARE)
-    now = now or clock.now()
-    with acts.refusing_input(
-        session,
-        acts.Action.CASE_RECORD,
-        actor=authorised.actor,
-        subject=authorised.subject,
-        what="safeguarding referral",
-    ):
-        team = next(
-            (t for t in safeguarding_teams(session, authorised.case) if t.kind is kind), None
-        )
-        if team is None:
-            raise InputError("kind", "Select adult or children's safeguarding")
-        if team.refusal or team.agency is None or team.protocol is None:
-            raise InputError("kind", team.refusal or "That team cannot receive referrals")
-        if person_id not in {p for p, _ in people_to_refer(session, authorised)}:
-            raise InputError("person", "Select the person you are referring")
-        text = checked_text(
-            "reason",
-            reason,
-            limit=MAX_NOTE,
-            what="what you are worried about",
-            required="Say why you are worried about them",
-        )
-    until = clock.day_of(now) + timedelta(days=REFERRAL_SHARE_DAYS)
-    share = shares.share_case(
-        session,
-        authorised,
-        agency_id=team.agency.id,
-        protocol_id=team.protocol.id,
-        purpose=SAFEGUARDING_PURPOSE,
-        until=min(until, team.protocol.end_on),
-        origin=ShareOrigin.REFERRAL,
-        now=now,
-    )
-    referral = Referral(
-        case_id=authorised.id,
-        kind=team.kind,
-        person_id=person_id,
-        referred_by_id=authorised.actor.user_id,
-        referred_at=now,
-        agency_id=team.agency.id,
-        share_id=share.id,
-    )
-    session.add(referral)
-    session.flush()
-    seal_many(referral, {"reason": text})
-    session.flush()
-    case_notices.referral_made(session, referral, now)
-    _recorded(
-        session,
-        authorised,
-        f"referral {referral.id} ({team.kind.value}) to agency {team.agency.id}; share {share.id}",
-    )
-    return referral
 
 
 #: Why a reader may not record a referral's outcome.
@@ -443,7 +296,7 @@ def refer(
     session.flush()
     seal_many(referral, {"reason": text})
     session.flush()
-    _recorded(session, authorised, f"referral {referral.id} ({kind.value})")
+    record_on_case(session, authorised, f"referral {referral.id} ({kind.value})")
     return referral
 
 
@@ -486,5 +339,5 @@ def record_outcome(
     referral.outcome_by_id = authorised.actor.user_id
     seal_many(referral, {"outcome_note": text or None})
     session.flush()
-    _recorded(session, authorised, f"referral {referral.id} outcome {outcome.value}")
+    record_on_case(session, authorised, f"referral {referral.id} outcome {outcome.value}")
     return referral

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.cases import referrals, shares
+from sharing.cases import referrals, safeguarding_referrals, shares
 from sharing.demo.steps import notices_went
 from sharing.models import Agency, Case, Conference, Incident, ProtocolRecord, Share, User
 from sharing.risk.assessments import change_triage
@@ -64,7 +64,7 @@ def refer_to_safeguarding(session: Session, today: date) -> int:
             people = referrals.people_to_refer(session, authorised)
             if not people:
                 continue
-            referral = referrals.refer_to_safeguarding(
+            referral = safeguarding_referrals.refer_to_safeguarding(
                 session,
                 authorised,
                 ReferralKind.ADULT_SAFEGUARDING,

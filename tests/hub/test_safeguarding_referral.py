@@ -17,7 +17,8 @@ from hub.notice_messages import compose
 from sharing import clock
 from sharing.access.decide import Actor
 from sharing.cases import share_ending
-from sharing.cases.referrals import REFERRAL_SHARE_DAYS, SAFEGUARDING_PURPOSE
+from sharing.cases.referrals import SAFEGUARDING_PURPOSE
+from sharing.cases.safeguarding_referrals import REFERRAL_SHARE_DAYS
 from sharing.models import AuditEntry, Case, Notice, ProtocolRecord, Referral, Share, User
 from sharing.vocabulary import (
     CaseStatus,
