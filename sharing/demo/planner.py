@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sharing import clock
 from sharing.cases.closing import QUIET_DAYS
@@ -14,7 +14,7 @@ from sharing.demo.names import Resident, ResidentMaker
 from sharing.demo.partnership import AGENCIES, AgencySpec
 from sharing.demo.places import Address
 from sharing.demo.plan import CasePlan, IncidentPlan, LockPlan, PartyPlan
-from sharing.demo.timeline import Timeline, officers_of, start_of
+from sharing.demo.timeline import OFFICE_OPENS, Timeline, at, officers_of, start_of
 from sharing.vocabulary import (
     AgencyType,
     CaseCategory,
@@ -234,6 +234,22 @@ class Planner:
                 return ClosureReason.RESOLVED
         return reason
 
+    def _in_office_hours(self, after: datetime, minutes: int) -> datetime:
+        """``minutes`` past nine in the morning on the first weekday from ``after``'s day
+        (or, with none before now, the first day) when that is later than ``after`` and
+        before now, as an officer asks at work; else ``minutes`` after ``after``, before now."""
+        latest = self.clock - timedelta(minutes=1)
+        days = range((clock.day_of(self.clock) - clock.day_of(after)).days + 1)
+        moments = [
+            at(clock.day_of(after) + timedelta(days=n), OFFICE_OPENS * 60 + minutes).astimezone(UTC)
+            for n in days
+        ]
+        fitting = [moment for moment in moments if after < moment <= latest]
+        weekdays = [moment for moment in fitting if clock.day_of(moment).weekday() < 5]
+        if weekdays or fitting:
+            return (weekdays or fitting)[0]
+        return min(after + timedelta(minutes=minutes), latest)
+
     def _with_locks(self, plans: list[CasePlan]) -> list[CasePlan]:
         """Mark one active case with a reported person per landlord for locking."""
         for code, reason in LOCKS:
@@ -247,9 +263,8 @@ class Planner:
             ]
             index = self.rng.choice(eligible)
             plan = plans[index]
-            requested = max(plan.updated_at, self.clock - timedelta(days=self.rng.randint(1, 6)))
-            requested += timedelta(minutes=self.rng.randint(30, 300))
-            requested = min(requested, self.clock - timedelta(minutes=1))
+            after = max(plan.updated_at, self.clock - timedelta(days=self.rng.randint(1, 6)))
+            requested = self._in_office_hours(after, self.rng.randint(30, 300))
             lock = LockPlan(reason, notes.LOCK_NOTES[reason], requested)
             plans[index] = replace(plan, lock=lock)
         return plans

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sharing import mail_delivery
+from sharing import clock, mail_delivery
 from sharing.models import LockRequest, Notice, User
 from sharing.vocabulary import LockStatus, NoticeKind, Role
 
@@ -39,3 +39,13 @@ def test_each_demo_lock_request_was_mailed_to_its_managers_as_it_was_asked(
 
 def test_nothing_the_demo_told_waits_to_be_sent(demo_session: Session) -> None:
     assert mail_delivery.pending(demo_session) == []
+
+
+def test_each_demo_lock_request_was_asked_in_office_hours_after_the_case_last_changed(
+    demo_session: Session,
+) -> None:
+    """An officer asks at work, not at a quarter to four in the morning."""
+    for request in demo_session.scalars(select(LockRequest)):
+        asked = request.requested_at.astimezone(clock.PARTNERSHIP_ZONE)
+        assert 9 <= asked.hour < 17, asked
+        assert request.requested_at <= clock.now()
