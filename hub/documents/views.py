@@ -18,7 +18,7 @@ from hub.guard import authorised_case, require_roles
 from hub.sent_once import accepted_once
 from hub.templating import uk_date, uk_datetime
 from sharing.access.decide import Act
-from sharing.cases import document_markings, documents
+from sharing.cases import document_markings, documents, documents_shown
 from sharing.errors import InputError, NotFound
 from sharing.files.checks import WHAT_IS_ACCEPTED
 from sharing.files.stores import FileStore
@@ -95,7 +95,7 @@ def show(case_id: int, document_id: int) -> str:
     purpose = request.args.get("purpose") or None
     authorised = authorised_case(case_id, Act.VIEW, purpose)
     try:
-        opened = documents.open_document(db(), authorised, _store(), document_id, PREVIEW)
+        opened = documents_shown.open_document(db(), authorised, _store(), document_id, PREVIEW)
     except NotFound:
         abort(404)
     preview = base64.b64encode(opened.data).decode() if opened.data else None
@@ -128,7 +128,7 @@ def remove(case_id: int, document_id: int) -> Response | tuple[str, int]:
         flash(f"{what} taken off the case and its file deleted.", "success")
         return redirect(url_for("cases.show", case_id=case.id, _anchor="documents"))
     try:
-        line = documents.describe(db(), authorised, document_id, "remove form")
+        line = documents_shown.describe(db(), authorised, document_id, "remove form")
     except NotFound:
         abort(404)
     return render_template(
@@ -200,7 +200,7 @@ def download(case_id: int, document_id: int) -> Response | tuple[str, int]:
     purpose = request.args.get("purpose") or None
     authorised = authorised_case(case_id, Act.VIEW, purpose)
     try:
-        opened = documents.open_document(db(), authorised, _store(), document_id, CONTENT)
+        opened = documents_shown.open_document(db(), authorised, _store(), document_id, CONTENT)
     except NotFound:
         abort(404)
     if opened.data is None:
@@ -208,13 +208,13 @@ def download(case_id: int, document_id: int) -> Response | tuple[str, int]:
             "errors/error.html",
             title="The file cannot be opened",
             paragraphs=[opened.problem or "The file cannot be read."],
-        ), 410 if opened.problem == documents.ERASED_FILE else 500
+        ), 410 if opened.problem == documents_shown.ERASED_FILE else 500
     response = Response(opened.data, mimetype=opened.line.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{opened.download_name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _named(line: documents.DocumentLine) -> str:
+def _named(line: documents_shown.DocumentLine) -> str:
     """A document as its pages name it: its kind and the day it was attached."""
     return f"{line.kind.lower()} attached {uk_date(line.added_at)}"

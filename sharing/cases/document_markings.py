@@ -23,7 +23,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.reveal import may_read
 from sharing.audit import acts
-from sharing.cases import documents
+from sharing.cases import documents, documents_shown
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import Document
@@ -39,7 +39,7 @@ CHOOSE = "Select the file's protective marking"
 class ToMark:
     """A document as the form marking it shows it."""
 
-    line: documents.DocumentLine
+    line: documents_shown.DocumentLine
     #: Its marking as recorded (None: not marked).
     marking: Marking | None
     #: The stamp the form carries (of the marking).
@@ -51,7 +51,7 @@ def to_mark(session: Session, authorised: AuthorisedCase, document_id: int) -> T
     view of it; ``NotFound`` (recorded) as for its page."""
     authorised.require(Act.MARK)
     document = _document(session, authorised, document_id)
-    line = documents.describe(session, authorised, document_id, "marking form")
+    line = documents_shown.describe(session, authorised, document_id, "marking form")
     return ToMark(line, document.marking, stamps.of(session, document, only=MARKING))
 
 

@@ -27,7 +27,7 @@ from sharing.access.reveal import load_data_keys, reveal, reveal_rows
 from sharing.audit import acts
 from sharing.cases import first_contact, listing, more_requests, officers, timeline
 from sharing.cases.actions_shown import ActionView, action_views
-from sharing.cases.documents import DocumentLine, documents
+from sharing.cases.documents_shown import DocumentLine, documents
 from sharing.cases.first_contact import FirstContact
 from sharing.cases.lock_decisions import LockDecision, last_decision
 from sharing.cases.locks import HeldOutside, RefusedAttempt, held_outside_lock, refused_attempts

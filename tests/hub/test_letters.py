@@ -24,7 +24,7 @@ from sharing import clock
 from sharing.access.authorise import AuthorisedCase, authorise
 from sharing.access.decide import Act, Actor, Decision
 from sharing.audit import acts
-from sharing.cases import actions, documents
+from sharing.cases import actions, documents_shown
 from sharing.cases.letters_file import LettersInvalid, load_letters, parse_letters
 from sharing.cases.needs import Needs
 from sharing.crypto.sealing import seal_many, unseal_many
@@ -817,24 +817,26 @@ def test_a_letter_is_seen_only_by_readers_given_its_addressees_name_and_address(
             authorised = AuthorisedCase(
                 case, decision, Actor.of(police_user), Act.VIEW, "asb_case_management"
             )
-            listed = {line.id for line in documents.documents(demo_session, decision, case)}
+            listed = {line.id for line in documents_shown.documents(demo_session, decision, case)}
             assert listed == {d for d, wanted in needed.items() if wanted <= set(given)}, given
             for document_id, wanted in needed.items():
                 for part in (PREVIEW, CONTENT):
                     if wanted <= set(given):
-                        opened = documents.open_document(
+                        opened = documents_shown.open_document(
                             demo_session, authorised, store, document_id, part
                         )
                         assert opened.line.id == document_id
                         continue
                     with pytest.raises(NotFound):
-                        documents.open_document(demo_session, authorised, store, document_id, part)
+                        documents_shown.open_document(
+                            demo_session, authorised, store, document_id, part
+                        )
                     assert acts.refused_in(demo_session)
             demo_session.rollback()
     # The refusal, as a request records it: the document and what it holds, no one named.
     only_narrative = Decision(allowed=True, categories={"narrative": "Clause 9.9 of X"})
     with pytest.raises(NotFound):
-        documents.open_document(
+        documents_shown.open_document(
             demo_session,
             AuthorisedCase(case, only_narrative, Actor.of(police_user), Act.VIEW, "x"),
             store,
