@@ -11,7 +11,7 @@ from email.utils import format_datetime, make_msgid
 
 from hub.settings import MailSettings
 from hub.templating import uk_date, uk_datetime
-from sharing import clock, meeting_notices
+from sharing import clock, meeting_notices, trigger_notices
 from sharing.models import Notice
 from sharing.trigger.letters import Letter
 from sharing.vocabulary import NoticeKind
@@ -61,6 +61,16 @@ _WHAT = {
     NoticeKind.MORE_ANSWERED: (
         "The agency that holds case {reference} answered your agency's request for more of "
         "it. The case's page in the hub says what they answered."
+    ),
+    NoticeKind.TRIGGER_ANSWERED: (
+        "{agency} has answered your question about its case for ASB Case Review "
+        "(Community Trigger) application {reference}. The application's page in the hub "
+        "says what it answered, and which agencies you are still waiting for."
+    ),
+    NoticeKind.TRIGGER_ALL_ANSWERED: (
+        "{agency} has answered your question about its case for ASB Case Review "
+        "(Community Trigger) application {reference}: all the agencies asked have now "
+        "answered. The application's page in the hub says what each answered."
     ),
     NoticeKind.LOCK_DECIDED: (
         "A manager decided your request to lock or unlock case {reference}. The case's page "
@@ -129,6 +139,8 @@ _WHAT = {
 _REFERENCE_OF = {
     NoticeKind.RECOMMENDATION: "application",
     NoticeKind.RECOMMENDATION_CANCELLED: "application",
+    NoticeKind.TRIGGER_ANSWERED: "application",
+    NoticeKind.TRIGGER_ALL_ANSWERED: "application",
 }
 #: Notices about a partnership meeting's sitting (``Notice.sitting``), not a case.
 ABOUT_A_SITTING = {NoticeKind.SITTING_MOVED, NoticeKind.SITTING_CANCELLED}
@@ -186,6 +198,7 @@ def compose(notice: Notice, mail: MailSettings, service_name: str) -> EmailMessa
         day=day,
         bring=bring,
         answer_by=answer_by,
+        agency=trigger_notices.answering_agency(notice) or "An agency",
     )
     message.set_content(
         f"{said}\n\n"

@@ -1,18 +1,25 @@
 """The notices of the Community Trigger (ASB Case Review) queued or dropped by name: a
-recommendation cancelled, and the notices still waiting about an application dropped as
-it is closed or erased. Each is queued by ``sharing.notices.queue``.
+recommendation cancelled, an agency's answer about its case told to the application's
+lead, and the notices still waiting about an application dropped as it is closed or
+erased. Each is queued by ``sharing.notices.queue``.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from sharing.models import Notice, TriggerApplication
+from sharing.models import Notice, TriggerApplication, TriggerCaseRequest, User
 from sharing.notices import drop_waiting, managers, queue
-from sharing.vocabulary import NoticeKind
+from sharing.vocabulary import NoticeKind, Role
+
+#: The notices telling the lead of an agency's answer: one answer, and the last awaited.
+ANSWERED = (NoticeKind.TRIGGER_ANSWERED, NoticeKind.TRIGGER_ALL_ANSWERED)
+#: Where such a notice links: the agency's row among those asked on the application's page.
+_ANSWER_PATH = re.compile(r"/trigger/(?P<application>\d+)#asked-(?P<request>\d+)")
 
 
 def give_up_about_application(session: Session, application_id: int) -> int:
@@ -28,12 +35,15 @@ def give_up_about_application(session: Session, application_id: int) -> int:
 
 def give_up_about_erased_application(session: Session, application: TriggerApplication) -> int:
     """Drop the notices still waiting about a Community Trigger application, as it is
-    erased: those telling agencies of its recommendations (they name its reference and link
-    to them) and those asking agencies about its counted complaints. Nothing about an
+    erased: those telling agencies of its recommendations and the lead of agencies'
+    answers (they name its reference and link to it) and those asking agencies about its
+    counted complaints. Nothing about an
     erased application is sent. How many."""
     recommendations = drop_waiting(
         session,
-        Notice.kind.in_([NoticeKind.RECOMMENDATION, NoticeKind.RECOMMENDATION_CANCELLED]),
+        Notice.kind.in_(
+            [NoticeKind.RECOMMENDATION, NoticeKind.RECOMMENDATION_CANCELLED, *ANSWERED]
+        ),
         Notice.reference == application.reference,
     )
     return recommendations + give_up_about_application(session, application.id)
@@ -61,3 +71,61 @@ def recommendation_cancelled(
         path=path,
         now=now,
     )
+
+
+def answer_path(request: TriggerCaseRequest) -> str:
+    """Where the notice of an agency's answer links: its row on the application's page."""
+    return f"/trigger/{request.application_id}#asked-{request.id}"
+
+
+def leads_of(session: Session, request: TriggerCaseRequest) -> list[User]:
+    """Who is told of an agency's answer: the lead who asked it, while they still handle
+    the lead agency's applications (active, of the lead agency, a Community Trigger lead
+    or manager); else the lead agency's active Community Trigger leads (its managers,
+    where it has none)."""
+    application = request.application
+    asker = session.get(User, request.asked_by_id)
+    if (
+        asker is not None
+        and asker.active
+        and asker.agency_id == application.lead_agency_id
+        and asker.has_role(Role.TRIGGER_LEAD, Role.MANAGER)
+    ):
+        return [asker]
+    users = session.scalars(
+        select(User)
+        .where(User.agency_id == application.lead_agency_id, User.active)
+        .order_by(User.id)
+    )
+    leads = [u for u in users if u.has_role(Role.TRIGGER_LEAD)]
+    return leads or managers(session, application.lead_agency_id)
+
+
+def case_answered(
+    session: Session, request: TriggerCaseRequest, *, last: bool, now: datetime
+) -> int:
+    """Tell the application's lead (``leads_of``) that an agency answered about its case,
+    naming the application's reference alone and linking to the agency's row on its page;
+    the ``last`` answer awaited is told as such. How many were queued."""
+    application = request.application
+    return queue(
+        session,
+        NoticeKind.TRIGGER_ALL_ANSWERED if last else NoticeKind.TRIGGER_ANSWERED,
+        leads_of(session, request),
+        reference=application.reference,
+        path=answer_path(request),
+        now=now,
+    )
+
+
+def answering_agency(notice: Notice) -> str:
+    """The agency whose answer a notice of ``ANSWERED`` tells of, by name ("" for any
+    other notice, or one whose request is gone)."""
+    found = _ANSWER_PATH.fullmatch(notice.path or "")
+    session = object_session(notice)
+    if notice.kind not in ANSWERED or found is None or session is None:
+        return ""
+    request = session.get(TriggerCaseRequest, int(found["request"]))
+    if request is None or request.application_id != int(found["application"]):
+        return ""
+    return request.agency.name

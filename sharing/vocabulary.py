@@ -779,6 +779,14 @@ class NoticeKind(Labelled):
     EMERGENCY_ACCESS = "emergency_access", "A partner opened your agency's case in an emergency"
     MORE_ASKED = "more_asked", "A partner agency asks for more of your agency's case"
     MORE_ANSWERED = "more_answered", "Your agency's request for more of a case is answered"
+    TRIGGER_ANSWERED = (
+        "trigger_answered",
+        "An agency answered about its case for a Community Trigger application",
+    )
+    TRIGGER_ALL_ANSWERED = (
+        "trigger_all_answered",
+        "All agencies asked about a Community Trigger application have answered",
+    )
 
 
 class EscalationReason(Labelled):

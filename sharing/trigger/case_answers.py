@@ -10,8 +10,9 @@ A request waits for its answer on their home page while the application still wa
 the case (``applications.may_ask``; not erased), and is answered once: a second answer,
 or one after the application stopped waiting, is refused saying why. The lead reads the
 answer on the application's page, by agency (never who answered, nor a locked case's
-reference). Each answer is one ``trigger.case_answer`` entry naming the application, the
-request and the case by id and the answer's value.
+reference), and is told of each answer by e-mail, the last awaited as such. Each answer
+is one ``trigger.case_answer`` entry naming the application, the request and the case by
+id and the answer's value.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import date, datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from sharing import clock
+from sharing import clock, trigger_notices
 from sharing.access.decide import Actor
 from sharing.audit import acts
 from sharing.clock import day_text
@@ -143,7 +144,8 @@ def answer(
     *,
     now: datetime | None = None,
 ) -> TriggerCaseRequest:
-    """Record the agency's answer to the request. ``NotFound`` (recorded) for anyone not
+    """Record the agency's answer to the request, and tell the application's lead by
+    e-mail (``trigger_notices.case_answered``). ``NotFound`` (recorded) for anyone not
     asked; refused, nothing written and the refusal recorded: answered already, the
     application no longer waiting for the case, or no answer chosen."""
     request, _ = _request(session, actor, request_id)
@@ -172,6 +174,8 @@ def answer(
     request.answered_at = now or clock.now()
     request.answered_by_id = actor.user_id
     session.flush()
+    last = not any(awaited(r) for r in request.application.requests)
+    trigger_notices.case_answered(session, request, last=last, now=request.answered_at)
     acts.record(
         session,
         acts.Action.TRIGGER_CASE_ANSWER,
@@ -180,6 +184,13 @@ def answer(
         basis=f"request {request.id}; case {request.case_id}; {given.value}",
     )
     return request
+
+
+def awaited(request: TriggerCaseRequest) -> bool:
+    """Whether an agency's answer to the request is still awaited: not given, and its
+    case still there to answer about (an erased case is answered about by nobody)."""
+    case = request.case
+    return request.answer is None and case is not None and case.erased_at is None
 
 
 def holds_none(request: TriggerCaseRequest) -> bool:

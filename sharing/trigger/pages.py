@@ -31,7 +31,13 @@ from sharing.trigger.handling import (
     to_decide_again,
 )
 from sharing.trigger.procedure import Procedure
-from sharing.trigger.review_page import CaseAsked, Review, cases_asked, review_of
+from sharing.trigger.review_page import (
+    CaseAsked,
+    Review,
+    answers_awaited,
+    cases_asked,
+    review_of,
+)
 from sharing.vocabulary import CaseCategory, LetterKind, ThresholdDecision
 
 
@@ -108,6 +114,9 @@ class ApplicationPage:
     #: The agencies asked to confirm their complaints, and their answers, for the page
     #: before the decision (after it, ``review`` gives them).
     asked: list[CaseAsked] = field(default_factory=list)
+    #: How many agencies asked have answered, and which the lead waits for ("" when none
+    #: is waited for: ``review_page.answers_awaited``).
+    answers_awaited: str = ""
     #: The applications recorded as duplicates of this one: (id, reference).
     duplicates: tuple[tuple[int, str], ...] = ()
     #: Its recording and each correction of its details, oldest first.
@@ -249,6 +258,7 @@ def application_page(
         decided_at=application.decided_at,
         review=review_of(session, application, procedure),
         asked=cases_asked(application),
+        answers_awaited=answers_awaited(application),
         first_decided_at=application.first_decided_at,
         first_decided_by=_name(application.first_decided_by),
         letters=posting.deliveries(session, application, procedure),

@@ -39,6 +39,8 @@ class CaseAsked:
     answer: str = ""
     #: Whether it answered that it holds no such complaint (no case to bring).
     holds_none: bool = False
+    #: The request, whose row the notice of its answer links to (``#asked-<id>``).
+    request_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,9 +102,48 @@ def cases_asked(application: TriggerApplication) -> list[CaseAsked]:
             not_brought.for_the_lead(r, r.case_id in on_agenda),
             case_answers.said(r),
             case_answers.holds_none(r),
+            r.id,
         )
         for r in application.requests
     ]
+
+
+def answers_awaited(application: TriggerApplication) -> str:
+    """How many of the agencies asked have answered, and which the lead still waits for
+    ("3 of 4 agencies asked have answered; waiting for Northshire Police."), while the
+    application waits for its cases; "" otherwise, or when none was asked. An agency asked
+    about two cases has answered once it answered about both; a case erased since it was
+    asked is answered about by nobody, and not waited for."""
+    if not case_answers.waiting(application):
+        return ""
+    waiting: dict[str, int] = {}
+    answered: set[str] = set()
+    for request in application.requests:
+        if case_answers.awaited(request):
+            waiting[request.agency.name] = waiting.get(request.agency.name, 0) + 1
+        elif request.answer is not None:
+            answered.add(request.agency.name)
+    asked = len(answered | waiting.keys())
+    done = asked - len(waiting)
+    if asked == 0:
+        return ""
+    if not waiting:
+        return (
+            "The agency asked has answered."
+            if asked == 1
+            else f"All {asked} agencies asked have answered."
+        )
+    names = _listed(
+        [f"{name} ({n} of its cases)" if n > 1 else name for name, n in waiting.items()]
+    )
+    if asked == 1:
+        return f"Waiting for {names} to answer."
+    return f"{done} of {asked} agencies asked have answered; waiting for {names}."
+
+
+def _listed(names: list[str]) -> str:
+    """Names in a sentence: "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def review_of(

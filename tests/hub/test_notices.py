@@ -277,6 +277,15 @@ def test_an_action_named_to_someone_who_has_left_is_told_to_their_agencys_manage
     session.rollback()
 
 
+#: The notices about a Community Trigger application, naming its reference.
+ABOUT_AN_APPLICATION = (
+    NoticeKind.RECOMMENDATION,
+    NoticeKind.RECOMMENDATION_CANCELLED,
+    NoticeKind.TRIGGER_ANSWERED,
+    NoticeKind.TRIGGER_ALL_ANSWERED,
+)
+
+
 @pytest.mark.parametrize(
     ("kind", "reference", "names"),
     [
@@ -285,21 +294,20 @@ def test_an_action_named_to_someone_who_has_left_is_told_to_their_agencys_manage
             for k in NoticeKind
             if k
             not in (
-                NoticeKind.RECOMMENDATION,
-                NoticeKind.RECOMMENDATION_CANCELLED,
+                *ABOUT_AN_APPLICATION,
                 *ABOUT_A_SITTING,
                 *NAMING_NO_CASE,
             )
         ],
-        (NoticeKind.RECOMMENDATION, "ASBR-2026-7K3Q", "application"),
-        (NoticeKind.RECOMMENDATION_CANCELLED, "ASBR-2026-7K3Q", "application"),
+        *[(k, "ASBR-2026-7K3Q", "application") for k in ABOUT_AN_APPLICATION],
     ],
 )
 def test_each_notice_names_its_reference_as_what_it_is(
     kind, reference, names, demo_hub, demo_session
 ) -> None:
-    """A recommendation of a Community Trigger review is about an application, whose
-    reference finds nothing among the cases; every other notice is about a case."""
+    """A recommendation of a Community Trigger review, and an agency's answer told to its
+    lead, are about an application, whose reference finds nothing among the cases; every
+    other notice is about a case."""
     settings = demo_hub.config["HUB_SETTINGS"]
     notice = Notice(
         kind=kind,
@@ -754,12 +762,13 @@ def test_a_referral_notice_whose_share_has_ended_is_dropped_unsent(
 
 
 def _waiting_about(session, application: TriggerApplication) -> list[Notice]:
-    """The notices still waiting about the application: its recommendations', and those
-    asking agencies about its counted complaints."""
+    """The notices still waiting about the application: its recommendations', those
+    telling its lead of agencies' answers, and those asking agencies about its counted
+    complaints."""
     return [
         n
         for n in session.scalars(select(Notice).where(Notice.sent_at.is_(None)))
-        if (n.kind is NoticeKind.RECOMMENDATION and n.reference == application.reference)
+        if (n.kind in ABOUT_AN_APPLICATION and n.reference == application.reference)
         or n.path.endswith(f"#trigger-{application.id}")
     ]
 
@@ -770,8 +779,8 @@ def test_notices_waiting_about_an_erased_trigger_application_are_never_sent(
 ) -> None:
     """Notices about a Community Trigger application still waiting when it is erased (the
     mail server was down): those telling agencies of its recommendations, which name its
-    reference and link to them, and those that asked agencies about its complaints, are
-    given up with its letters, whether a manager erases it or its retention ends. Once the
+    reference and link to them, those telling its lead of an agency's answer, and those that
+    asked agencies about its complaints, are given up with its letters, whether a manager erases it or its retention ends. Once the
     mail server is back, nothing about it is sent, and other notices go as before. Before,
     they were sent after it was erased."""
     port = free_port()  # the mail server is down until the end
@@ -809,6 +818,16 @@ def test_notices_waiting_about_an_erased_trigger_application_are_never_sent(
             }
             for notice in about:  # as if the mail server had been down since
                 notice.sent_at = None
+            # An agency's answer told to the lead, waiting too.
+            lead = demo_user(session, "northshire-csp", Role.TRIGGER_LEAD)
+            answered = notices.queue(
+                session,
+                NoticeKind.TRIGGER_ANSWERED,
+                [lead],
+                reference=reference,
+                path=f"/trigger/{application_id}#asked-{application.requests[0].id}",
+            )
+            assert answered == 1
             police = demo_user(session, "northshire-police", Role.MANAGER)
             other = notices.queue(
                 session, NoticeKind.ACTION_DUE, [police], reference="NH-2026-00003", path="/actions"
