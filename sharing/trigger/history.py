@@ -1,11 +1,14 @@
 """An application's history, as its page lists it: its recording, then each step taken on
 it since, oldest first, each with when and by whom: the threshold decision (and the one
-made again after an appeal), the agencies asked, the review panel, the recommendations,
-the outcome, the appeal and its decision or withdrawal, letters marked as posted, its
-closing, and each correction of its details. Read from the application's entries in the
-audit log (those joined to the log, and those waiting to join it a moment after their act),
-which name ids, kinds and counts, never what was written: so the history says what was
-done, and the page's sections say what it was.
+made again after an appeal), the agencies asked, each agency's answer about its case,
+the review panel, the recommendations, the outcome, the appeal and its decision or
+withdrawal, letters marked as posted, its closing, and each correction of its details.
+Read from the application's entries in the audit log (those joined to the log, and those
+waiting to join it a moment after their act), which name ids, kinds and counts, never what
+was written: so the history says what was done, and the page's sections say what it was.
+
+An agency's answer is said by the agency, as the page's answers are: never who answered,
+nor which case (a locked case's reference is never the lead's to read).
 """
 
 from __future__ import annotations
@@ -18,11 +21,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing.audit import acts
-from sharing.models import AuditEntry, AuditQueued, TriggerApplication, User
+from sharing.models import (
+    Agency,
+    AuditEntry,
+    AuditQueued,
+    TriggerApplication,
+    TriggerCaseRequest,
+    User,
+)
 from sharing.trigger import corrected_fields
 from sharing.trigger.appeal_words import OF_NOT_MET, of_not_met
 from sharing.trigger.handling import DECIDED_AGAIN_BASIS
-from sharing.vocabulary import AppealDecision, LetterKind, ThresholdDecision
+from sharing.vocabulary import AppealDecision, CaseRequestAnswer, LetterKind, ThresholdDecision
 
 Action = acts.Action
 
@@ -60,7 +70,10 @@ _SAID: dict[str, Callable[[str, TriggerApplication], str]] = {
     Action.TRIGGER_LETTER_POSTED.value: lambda basis, _: _posted(basis),
     Action.TRIGGER_WITHDRAW.value: lambda *_: "Closed: withdrawn by the applicant",
     Action.TRIGGER_DUPLICATE.value: lambda *_: "Closed: a duplicate of another application",
+    Action.TRIGGER_CASE_ANSWER.value: lambda basis, _: _answered(basis),
 }
+#: Acts said by the agency that took them, not by the person (an agency's answer).
+_BY_AGENCY = Action.TRIGGER_CASE_ANSWER.value
 
 
 def history(session: Session, application: TriggerApplication) -> tuple[Event, ...]:
@@ -85,13 +98,19 @@ def history(session: Session, application: TriggerApplication) -> tuple[Event, .
                 .order_by(entries.at)
             )
         ]
-    names = _names(session, {actor for _, actor, _, _ in steps if actor is not None})
+    people = {actor for _, actor, action, _ in steps if actor and action != _BY_AGENCY}
+    names = _names(session, people)
+    agencies = _agencies(session, application, [b for _, _, a, b in steps if a == _BY_AGENCY])
     return (
         recorded,
         *(
             Event(
                 at,
-                names.get(actor, "the hub") if actor else "the hub",
+                agencies.get(_request_of(basis), "An agency")
+                if action == _BY_AGENCY
+                else names.get(actor, "the hub")
+                if actor
+                else "the hub",
                 _SAID[action](basis, application),
             )
             for at, actor, action, basis in sorted(steps, key=lambda step: step[0])
@@ -104,6 +123,43 @@ def _names(session: Session, ids: set[int]) -> dict[int, str]:
         return {}
     found = session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
     return {user_id: name for user_id, name in found}
+
+
+def _request_of(basis: str) -> int | None:
+    """The request an answer's entry names ("request 12; case 40; confirmed")."""
+    word, _, number = basis.split(";", 1)[0].partition(" ")
+    return int(number) if word == "request" and number.isdigit() else None
+
+
+def _agencies(
+    session: Session, application: TriggerApplication, bases: list[str]
+) -> dict[int | None, str]:
+    """The agency of each request answered that the entries name, by request (only the
+    application's own requests)."""
+    ids = {i for i in map(_request_of, bases) if i is not None}
+    if not ids:
+        return {}
+    found = session.execute(
+        select(TriggerCaseRequest.id, Agency.name)
+        .join(Agency, Agency.id == TriggerCaseRequest.agency_id)
+        .where(
+            TriggerCaseRequest.id.in_(ids),
+            TriggerCaseRequest.application_id == application.id,
+        )
+    )
+    return {request_id: name for request_id, name in found}
+
+
+def _answered(basis: str) -> str:
+    """An agency's answer as its entry records it ("request 12; case 40; not_asb"), in
+    the words of the lead's page: "Answered about its case: holds the complaint", or
+    "…: holds none (what was reported is not anti-social behaviour)"."""
+    answer = CaseRequestAnswer.of(basis.rsplit("; ", 1)[-1])
+    if answer is None:
+        return "Answered about its case"
+    if answer.confirmed:
+        return "Answered about its case: holds the complaint"
+    return f"Answered about its case: holds none ({answer.label.partition(': ')[2]})"
 
 
 def _corrected(basis: str) -> str:
