@@ -37,8 +37,7 @@ def give_up_about_erased_application(session: Session, application: TriggerAppli
     """Drop the notices still waiting about a Community Trigger application, as it is
     erased: those telling agencies of its recommendations and the lead of agencies'
     answers (they name its reference and link to it) and those asking agencies about its
-    counted complaints. Nothing about an
-    erased application is sent. How many."""
+    counted complaints. Nothing about an erased application is sent. How many."""
     recommendations = drop_waiting(
         session,
         Notice.kind.in_(
@@ -106,12 +105,13 @@ def case_answered(
 ) -> int:
     """Tell the application's lead (``leads_of``) that an agency answered about its case,
     naming the application's reference alone and linking to the agency's row on its page;
-    the ``last`` answer awaited is told as such. How many were queued."""
+    the ``last`` answer awaited is told as such. Not whoever answered (a lead agency's
+    manager asked about its own case knows). How many were queued."""
     application = request.application
     return queue(
         session,
         NoticeKind.TRIGGER_ALL_ANSWERED if last else NoticeKind.TRIGGER_ANSWERED,
-        leads_of(session, request),
+        [u for u in leads_of(session, request) if u.id != request.answered_by_id],
         reference=application.reference,
         path=answer_path(request),
         now=now,

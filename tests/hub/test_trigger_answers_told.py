@@ -206,3 +206,30 @@ def test_cases_of_one_agency_are_waited_for_until_both_are_answered(hub, session
     page = text(demo_client(hub, asked.lead).get(f"/trigger/{asked.application.id}"))
     assert awaited(page).endswith(f"waiting for {asked.extra.agency.name}.")
     assert told(session)[asked.lead.id][-1][0] is NoticeKind.TRIGGER_ANSWERED, "not the last"
+
+
+def test_a_lead_agency_manager_who_asked_and_answers_is_not_told_of_their_own_answer(
+    hub, session
+) -> None:
+    """The lead agency holds a case too: its manager, who asked, answers about it as its
+    manager, and is not e-mailed of their own answer."""
+    asked = asked_about(session)
+    lead_agency = asked.application.lead_agency
+    manager = demo_user(session, lead_agency.code, Role.MANAGER)
+    case = next(iter(open_cases(session, lead_agency.code)), None)
+    if case is None:
+        pytest.fail(f"{lead_agency.name} has no open case in the demo")
+    own = TriggerCaseRequest(
+        application=asked.application,
+        case_id=case.id,
+        agency_id=case.agency_id,
+        locked=False,
+        asked_at=clock.now(),
+        asked_by_id=manager.id,
+    )
+    session.add(own)
+    session.commit()
+
+    assert answer(demo_client(hub, manager), own, "confirmed").status_code == 302
+
+    assert told(session) == {}
