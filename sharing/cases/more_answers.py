@@ -156,7 +156,7 @@ def decline(
             reason=f"refused input: {e.field}; request {request.id}",
         )
         raise
-    _answered(session, authorised.actor, request, now)
+    _answered(session, authorised.actor, request, now, request.share.purpose)
     seal_many(request, {"decline_reason": text})
     acts.record(
         session,
@@ -180,7 +180,7 @@ def answered_by_share(
     if request.answered_at is not None:
         return None
     request.share_made_id = share.id
-    _answered(session, authorised.actor, request, share.created_at)
+    _answered(session, authorised.actor, request, share.created_at, share.purpose)
     acts.record(
         session,
         acts.Action.MORE_ANSWER,
@@ -191,7 +191,12 @@ def answered_by_share(
     return request
 
 
-def _answered(session: Session, actor: Actor, request: MoreRequest, now: datetime) -> None:
+def _answered(
+    session: Session, actor: Actor, request: MoreRequest, now: datetime, purpose: str
+) -> None:
+    """Record the answer and tell the asker, with a link to the case for ``purpose``: that
+    of the share that answers it, which opens the case with what it gives (a request
+    declined: that of the share it was asked through)."""
     request.answered_at = now
     request.answered_by_id = actor.user_id
     session.flush()
@@ -206,7 +211,7 @@ def _answered(session: Session, actor: Actor, request: MoreRequest, now: datetim
         NoticeKind.MORE_ANSWERED,
         told,
         reference=request.case.reference,
-        path=f"/cases/{request.case_id}?purpose={request.share.purpose}#more-{request.id}",
+        path=f"/cases/{request.case_id}?purpose={purpose}#more-{request.id}",
         now=now,
     )
 
