@@ -10,7 +10,7 @@ from hub import notices as hub_notices
 from hub.cli_session import _session
 from hub.database import command_sessions
 from sharing import case_notices, clock
-from sharing.cases import first_contact
+from sharing.cases import first_contact, more_ending
 from sharing.trigger import workdays
 
 
@@ -54,16 +54,23 @@ def _send_waiting() -> None:
     help="Tell owners of open actions due within this many days.",
 )
 def notices_due(days: int) -> None:
-    """Queue a notice for each open action falling due (once per action and person), then
-    send what is waiting; count the first contact day of cases opened while it fell past
+    """Queue a notice for each open action falling due (once per action and person), end
+    the partners' requests for more that can no longer be answered (their share ran out),
+    telling their askers, then send what is waiting; count the first contact day of cases opened while it fell past
     the bank holiday list, once the list reaches it, and warn when the list runs out. Run
     daily."""
     working_days = current_app.config["HUB_SETTINGS"].first_contact_working_days
     with _session() as session:
         queued = case_notices.actions_due(session, within_days=days)
+        ended = more_ending.end_stale(session)
         counted, waiting = first_contact.count_waiting(session, working_days)
         session.commit()
     click.echo(f"Queued {queued} notices of actions due.")
+    if ended:
+        click.echo(
+            f"Ended {ended} partner request(s) for more that could no longer be answered "
+            "(their share ran out, or their case was closed, locked or erased)."
+        )
     if counted:
         click.echo(f"Counted the first contact day of {counted} case(s).")
     if warning := workdays.to_update(clock.today()):

@@ -72,6 +72,20 @@ _WHAT = {
         "(Community Trigger) application {reference}: all the agencies asked have now "
         "answered. The application's page in the hub says what each answered."
     ),
+    NoticeKind.MORE_CLOSED: (
+        "The agency that holds case {reference} closed it before answering your agency's "
+        "request for more of it: the request has ended, and a closed case is shared no "
+        "further. Your home page in the hub says so."
+    ),
+    NoticeKind.MORE_SHARE_ENDED: (
+        "The share of case {reference} that your agency asked for more of it through has "
+        "ended, so the request has ended unanswered. Your home page in the hub says so; ask "
+        "the case's agency again if your agency still needs it."
+    ),
+    NoticeKind.MORE_RESTRICTED: (
+        "A request your agency made for more of a partner agency's case has ended "
+        "unanswered: the case is no longer open to your agency."
+    ),
     NoticeKind.LOCK_DECIDED: (
         "A manager decided your request to lock or unlock case {reference}. The case's page "
         "in the hub says what they decided and, for a refusal, why."
@@ -146,7 +160,7 @@ _REFERENCE_OF = {
 ABOUT_A_SITTING = {NoticeKind.SITTING_MOVED, NoticeKind.SITTING_CANCELLED}
 #: Notices that name no case, whatever they hold: the case is locked, and for their
 #: reader no longer exists.
-NAMING_NO_CASE = {NoticeKind.ACTION_RESTRICTED}
+NAMING_NO_CASE = {NoticeKind.ACTION_RESTRICTED, NoticeKind.MORE_RESTRICTED}
 
 
 def topic(notice: Notice) -> tuple[str, str]:

@@ -624,6 +624,17 @@ class SittingCancelReason(Labelled):
     OTHER = "other", "Another reason (say in the note)"
 
 
+class MoreRequestEnd(Labelled):
+    """Why a partner's request for more of a case ended before the case's agency answered
+    it (``sharing.cases.more_ending``), as the pages say it to the case's agency and the
+    asker (the asker never reads the lock's: for them a locked case does not exist)."""
+
+    CASE_CLOSED = "case_closed", "The case was closed before the request was answered"
+    CASE_LOCKED = "case_locked", "The case was locked before the request was answered"
+    CASE_ERASED = "case_erased", "The case was erased before the request was answered"
+    SHARE_ENDED = "share_ended", "The share the request was asked through has ended"
+
+
 class ConferenceCancelReason(Labelled):
     """Why a case conference is cancelled (said to the people expected). The convenor
     chooses from the first few ("It did not take place" once its time has passed); closing
@@ -787,6 +798,9 @@ class NoticeKind(Labelled):
         "trigger_all_answered",
         "All agencies asked about a Community Trigger application have answered",
     )
+    MORE_CLOSED = "more_closed", "A case your agency asked for more of was closed"
+    MORE_SHARE_ENDED = "more_share_ended", "Your agency's request for more of a case has ended"
+    MORE_RESTRICTED = "more_restricted", "Your agency's request for more of a case has ended"
 
 
 class EscalationReason(Labelled):

@@ -17,6 +17,7 @@ from sharing.formats import whole_number
 from sharing.meetings import conference_listing
 from sharing.protocols import records as protocol_records
 from sharing.trigger import asked
+from sharing.vocabulary import CaseStatus
 
 
 @bp.route("/<int:case_id>")
@@ -77,6 +78,7 @@ def show(case_id: int) -> str | tuple[str, int]:
         more=page.more,
         may_ask_more=not page.view.decision.own_agency
         and bool(page.view.decision.shares)
+        and authorised.case.status is not CaseStatus.CLOSED
         and bool(more_requests.askable(page.view.decision)),
         conferences=conference_listing.of_case(db(), current_user.actor, case_id),
         kept=erasure.kept_people(db(), authorised),

@@ -19,7 +19,7 @@ from sharing.access.decide import Act
 from sharing.audit import acts
 from sharing.cases import more_answers, more_requests
 from sharing.errors import InputError, NotAllowed, NotFound
-from sharing.vocabulary import ShareOrigin
+from sharing.vocabulary import CaseStatus, ShareOrigin
 
 
 class AskForm(HubForm):
@@ -62,6 +62,13 @@ def ask_more(case_id: int) -> Response | tuple[str, int]:
                 f"Your agency's share of case {authorised.case.reference} already gives you "
                 "every part of it: there is nothing more to ask for."
             ],
+            back=(back, f"Back to case {authorised.case.reference}"),
+        ), 200
+    if authorised.case.status is CaseStatus.CLOSED:
+        return render_template(
+            "errors/error.html",
+            title=f"Case {authorised.case.reference} is closed",
+            paragraphs=[f"{more_requests.CLOSED}: there is nothing more to ask for."],
             back=(back, f"Back to case {authorised.case.reference}"),
         ), 200
     form.categories.choices = [(c, more_requests.CATEGORY_WORDS[c]) for c in offered]
@@ -150,5 +157,6 @@ def answer_more(request_id: int) -> Response | tuple[str, int]:
         asked_for=[more_requests.CATEGORY_WORDS[c] for c in item.asked_for],
         by_sharing=more_requests.words(shown.by_sharing),
         answered=more_answers.answered_already(item) if item.answered_at else None,
+        ended=more_answers.ended_already(item) if item.ended_at else None,
         through_conference=item.share.origin is ShareOrigin.CONFERENCE,
     ), status

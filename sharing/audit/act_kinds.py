@@ -63,6 +63,7 @@ class Action(Labelled):
     MORE_ASK = "share.ask_more", "Asked a case's agency for more of the case"
     MORE_VIEW = "share.more_read", "Read a partner's request for more of a case"
     MORE_ANSWER = "share.more_answer", "Answered a partner's request for more of a case"
+    MORE_END = "share.more_ended", "A partner's request for more of a case ended unanswered"
     CONFERENCE_WITHDRAW = "conference.withdraw", "Withdrew a conference invitation"
     CONFERENCE_PACK = "conference.pack", "Read a conference pack"
     CONFERENCE_CANCEL = "conference.cancel", "Cancelled a case conference"

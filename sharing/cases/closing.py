@@ -22,7 +22,7 @@ from sharing.access.authorise import AuthorisedCase
 from sharing.access.decide import Act
 from sharing.access.reveal import load_data_keys
 from sharing.audit import acts
-from sharing.cases import recording, share_ending
+from sharing.cases import more_ending, recording, share_ending
 from sharing.cases.actions_shown import ActionView, action_views
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
@@ -37,6 +37,7 @@ from sharing.vocabulary import (
     ConferenceCancelReason,
     ConferenceStatus,
     Intervention,
+    MoreRequestEnd,
 )
 
 #: The longest note on a case's closing.
@@ -219,8 +220,10 @@ def close_case(
     one audit entry; the partners that held any are told (``case_notices.actions_closed_with_case``).
     Its conferences still planned are cancelled with it, each as one cancelled on its own
     (``conference_cancelling.with_case``), named in the closing's entry too.
-    ``ChangedMeanwhile`` if the case's open actions or planned conferences are not those
-    the close form listed (its stamp ``opened``), so none is closed unseen."""
+    Its partners' requests for more still waiting end with it, unanswered
+    (``more_ending``). ``ChangedMeanwhile`` if the case's open actions or planned
+    conferences are not those the close form listed (its stamp ``opened``), so none is
+    closed unseen."""
     authorised.require(Act.CLOSE)
     case, actor = authorised.case, authorised.actor
     with acts.refusing_input(
@@ -260,6 +263,8 @@ def close_case(
     case.risk_review_due_on = None
     seal(case, "closure_note", text)
     closed_actions = _close_open_actions(session, case, actor.user_id, closed_at)
+    # Before its shares end (with its conferences, or at closing): the case closed them.
+    more_ending.with_case(session, actor, case, MoreRequestEnd.CASE_CLOSED, closed_at)
     # First, so that the notices of its actions link where their holders may still look.
     cancelled = conference_cancelling.with_case(
         session, actor, case, ConferenceCancelReason.CASE_CLOSED, now=closed_at

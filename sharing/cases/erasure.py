@@ -30,6 +30,7 @@ from sharing import case_notices, clock
 from sharing.access.authorise import AuthorisedCase, authorise, decision_on, own_cases_where
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
+from sharing.cases import more_ending
 from sharing.crypto import blind_index
 from sharing.crypto.shredding import shred
 from sharing.db import read_for_change
@@ -55,6 +56,7 @@ from sharing.vocabulary import (
     ActionStatus,
     CaseStatus,
     ConferenceCancelReason,
+    MoreRequestEnd,
     Role,
 )
 
@@ -357,8 +359,9 @@ def _end_open_work(session: Session, actor: Actor, case: Case, now: datetime) ->
     """End what a closed case still had open as it is erased: no one could work on it
     after (an action kept open after closing is cancelled, each an ``action.close`` entry;
     a conference still planned is cancelled as one cancelled on its own is: off its
-    partnership meeting's agenda, its shares ended, each a ``conference.cancel`` entry),
-    so nothing of it waits on anyone's list."""
+    partnership meeting's agenda, its shares ended, each a ``conference.cancel`` entry;
+    a partner's request for more still waiting ends, telling no one), so nothing of it
+    waits on anyone's list."""
     actions = session.scalars(
         select(Action).where(Action.case_id == case.id, Action.status == ActionStatus.OPEN)
     )
@@ -374,6 +377,8 @@ def _end_open_work(session: Session, actor: Actor, case: Case, now: datetime) ->
             basis=f"action {action.id} cancelled: the case was erased; owned by agency "
             f"{action.owner_agency_id}",
         )
+    # Before its conferences end their shares: the erasure, not a share, ended them.
+    more_ending.with_case(session, actor, case, MoreRequestEnd.CASE_ERASED, now)
     conference_cancelling.with_case(
         session, actor, case, ConferenceCancelReason.CASE_ERASED, now=now
     )

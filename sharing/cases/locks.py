@@ -17,7 +17,7 @@ from sharing.access.decide import CASEWORK_ROLES, LOCKED, Act, Actor, decide
 from sharing.access.facts import facts_of
 from sharing.access.reveal import reveal_one
 from sharing.audit import acts
-from sharing.cases import lock_decisions
+from sharing.cases import lock_decisions, more_ending
 from sharing.crypto.data_keys import load_data_keys
 from sharing.crypto.sealing import seal
 from sharing.db import read_for_change
@@ -33,7 +33,14 @@ from sharing.models import (
     LockRequest,
     User,
 )
-from sharing.vocabulary import ActionStatus, AlertKind, LockReason, LockStatus, Role
+from sharing.vocabulary import (
+    ActionStatus,
+    AlertKind,
+    LockReason,
+    LockStatus,
+    MoreRequestEnd,
+    Role,
+)
 
 
 def request_lock(
@@ -140,7 +147,8 @@ def decide_lock(
     lets in the case officer, the approving manager and the users they name; notices about
     the case still waiting to go to anyone else are dropped, and the managers of each
     partner agency holding an open action on it are told that it is now on a restricted
-    case (``case_notices.actions_restricted``). The case's row is read under its lock first,
+    case (``case_notices.actions_restricted``); partners' requests for more of it still
+    waiting end, their askers told naming nothing of the case (``more_ending``). The case's row is read under its lock first,
     so an action added at the same moment is either held before the lock or refused."""
     request = session.get(LockRequest, request_id)
     if request is None:
@@ -189,6 +197,9 @@ def decide_lock(
         if not request.unlock:
             told = case_notices.actions_restricted(
                 session, request.case, request.id, request.decided_at
+            )
+            more_ending.with_case(
+                session, actor, request.case, MoreRequestEnd.CASE_LOCKED, request.decided_at
             )
     session.flush()
     members_now = sorted(

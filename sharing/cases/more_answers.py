@@ -19,6 +19,7 @@ from sharing.access.decide import Act, Actor
 from sharing.access.facts import policy
 from sharing.access.reveal import reveal_one
 from sharing.audit import acts
+from sharing.cases import more_ending
 from sharing.cases.more_requests import MAX_TEXT
 from sharing.cases.shares import CASE_MANAGEMENT
 from sharing.crypto.sealing import seal_many
@@ -133,13 +134,16 @@ def decline(
     now: datetime | None = None,
 ) -> MoreRequest:
     """The owning agency declines a request, saying why (once: a second answer is refused
-    at "reason", saying who answered and when); the asker is told."""
+    at "reason", saying who answered and when, and so is one ended meanwhile, saying
+    why); the asker is told."""
     now = now or clock.now()
     request = request_to_answer(session, authorised, request_id)
     read_for_change(session, request)  # answered twice at once: the second waits, then sees it
     try:
         if request.answered_at is not None:
             raise InputError("reason", answered_already(request))
+        if request.ended_at is not None:
+            raise InputError("reason", ended_already(request))
         text = checked_text(
             "reason",
             reason,
@@ -172,12 +176,13 @@ def answered_by_share(
     session: Session, authorised: AuthorisedCase, request_id: int, share: Share
 ) -> MoreRequest | None:
     """A share made from a request's answering page answers it, when it is with the asking
-    agency and the request still waits (None otherwise: the share stands alone)."""
+    agency and the request still waits (None otherwise, answered or ended: the share
+    stands alone)."""
     request = session.get(MoreRequest, request_id)
     if request is None or request.case_id != authorised.id or request.agency_id != share.agency_id:
         return None
     read_for_change(session, request)
-    if request.answered_at is not None:
+    if not request.waiting:
         return None
     request.share_made_id = share.id
     _answered(session, authorised.actor, request, share.created_at, share.purpose)
@@ -213,6 +218,15 @@ def _answered(
         reference=request.case.reference,
         path=f"/cases/{request.case_id}?purpose={purpose}#more-{request.id}",
         now=now,
+    )
+
+
+def ended_already(request: MoreRequest) -> str:
+    """What the request's page says of one ended unanswered (``more_ending``)."""
+    day = clock.day_text(clock.day_of(request.ended_at or clock.now()))
+    return (
+        f"This request ended unanswered on {day}: "
+        f"{more_ending.said(request, to_owner=True)}, so it needs no answer"
     )
 
 

@@ -19,18 +19,21 @@ from sharing.access.authorise import AuthorisedCase, decision_on
 from sharing.access.decide import Act, Actor, Decision
 from sharing.access.reveal import reveal_one
 from sharing.audit import acts
+from sharing.cases import more_ending
 from sharing.crypto.sealing import seal_many
 from sharing.errors import InputError
 from sharing.formats import checked_text
-from sharing.models import Case, MoreRequest, User
+from sharing.models import Case, MoreRequest, Share, User
 from sharing.notices import managers, queue
 from sharing.trigger.workdays import CalendarExhausted, england_and_wales
-from sharing.vocabulary import CATEGORIES, NoticeKind
+from sharing.vocabulary import CATEGORIES, CaseStatus, NoticeKind, Role
 
 #: The longest "why" and reason for declining, in characters.
 MAX_TEXT = 2_000
 #: How long an answer stays on the asking agency's home page, in days.
 ANSWERED_LATELY_DAYS = 14
+#: Why a closed case is not asked for more (its agency shares it no further).
+CLOSED = "This case is closed: its agency no longer shares more of it"
 #: Each data category as the forms and pages name it.
 CATEGORY_WORDS: dict[str, str] = {
     "identity": "Identity: names and dates of birth",
@@ -130,6 +133,8 @@ def _checked(
     session: Session, authorised: AuthorisedCase, data: AskInput, today: date
 ) -> tuple[list[str], str, date]:
     offered = askable(authorised.decision)
+    if authorised.case.status is CaseStatus.CLOSED:
+        raise InputError("categories", CLOSED)
     if not data.categories:
         raise InputError("categories", "Select what your agency needs of the case")
     if any(c not in offered for c in data.categories):
@@ -177,6 +182,7 @@ def _waiting_of(session: Session, case_id: int, agency_id: int) -> MoreRequest |
             MoreRequest.case_id == case_id,
             MoreRequest.agency_id == agency_id,
             MoreRequest.answered_at.is_(None),
+            MoreRequest.ended_at.is_(None),
         )
     )
 
@@ -210,6 +216,9 @@ class RequestRow:
     shared: bool
     #: The reason for declining, as the reader's decision allows it (None: withheld).
     reason: str | None
+    #: When it ended unanswered, and why as the reader's agency reads it (None: it did not).
+    ended_at: datetime | None = None
+    ended: str = ""
 
 
 def on_case(session: Session, authorised: AuthorisedCase) -> list[RequestRow]:
@@ -232,11 +241,13 @@ def on_case(session: Session, authorised: AuthorisedCase) -> list[RequestRow]:
                 asked_at=r.asked_at,
                 asked_for=words(r.asked_for),
                 due_on=r.due_on,
-                overdue=r.answered_at is None and r.due_on < today,
+                overdue=r.waiting and r.due_on < today,
                 answered_at=r.answered_at,
                 answered_by=r.answered_by.display_name if r.answered_by else None,
                 shared=r.share_made_id is not None,
                 reason=reveal_one(decision, r, "decline_reason") if declined else None,
+                ended_at=r.ended_at,
+                ended=more_ending.said(r, to_owner=decision.own_agency),
             )
         )
     return found
@@ -254,16 +265,20 @@ class Waiting:
 def waiting(session: Session, actor: Actor) -> list[Waiting]:
     """For the home page: the requests waiting for an answer on the actor's agency's cases
     that the actor may answer (its case officers theirs and their team's, its managers
-    all, a locked case's lock members only), soonest due first."""
+    all, a locked case's lock members only), soonest due first; not one ended
+    (``more_ending``), nor one whose share has run out since (the daily run ends it)."""
     if not actor.works_cases:
         return []
     found = session.scalars(
         select(MoreRequest)
         .join(Case, Case.id == MoreRequest.case_id)
+        .join(Share, Share.id == MoreRequest.share_id)
         .where(
             Case.agency_id == actor.agency_id,
             Case.erased_at.is_(None),
             MoreRequest.answered_at.is_(None),
+            MoreRequest.ended_at.is_(None),
+            Share.until >= clock.today(),
         )
         .order_by(MoreRequest.due_on, MoreRequest.id)
     ).all()
@@ -277,9 +292,9 @@ def waiting(session: Session, actor: Actor) -> list[Waiting]:
 
 @dataclass(frozen=True)
 class Asked:
-    """A request of the actor's agency as their home page lists it: waiting, or answered
-    lately, with the purpose to open the case for (that of the share that answers it, if
-    one did, else that of the share it was asked through)."""
+    """A request of the actor's agency as their home page lists it: waiting, answered or
+    ended lately, with the purpose to open the case for (that of the share that answers
+    it, if one did, else that of the share it was asked through)."""
 
     id: int
     case_id: int
@@ -291,13 +306,26 @@ class Asked:
     answered_at: datetime | None
     answered_by: str | None
     shared: bool
+    #: When it ended unanswered, and why as the asking agency reads it ("": it did not).
+    ended_at: datetime | None = None
+    ended: str = ""
+    #: Whether the reader may open the case for ``purpose`` (one ended may no longer be).
+    may_open: bool = True
+
+    @property
+    def settled_at(self) -> datetime | None:
+        """When it was answered or ended (None while it waits)."""
+        return self.answered_at or self.ended_at
 
 
 def asked_by_agency(session: Session, actor: Actor) -> list[Asked]:
     """For the asking agency's home page: its requests for more waiting for an answer and
-    those answered in the last ``ANSWERED_LATELY_DAYS`` days, on cases the actor may open
-    for the request's purpose (a share ended drops its request off), waiting ones first,
-    soonest due, then the newest answers."""
+    those answered or ended (``more_ending``) in the last ``ANSWERED_LATELY_DAYS`` days,
+    on cases the actor may open for the request's purpose, waiting ones first, soonest
+    due, then the newest answers and endings. One ended is listed without a link to its
+    asker and the agency's managers though the case no longer opens to them (closed, its
+    share ended), as their notice says; never one on a locked case (for them it does not
+    exist) or an erased one."""
     since = clock.now() - timedelta(days=ANSWERED_LATELY_DAYS)
     found = session.scalars(
         select(MoreRequest)
@@ -305,7 +333,9 @@ def asked_by_agency(session: Session, actor: Actor) -> list[Asked]:
         .where(
             MoreRequest.agency_id == actor.agency_id,
             Case.erased_at.is_(None),
-            (MoreRequest.answered_at.is_(None)) | (MoreRequest.answered_at >= since),
+            (MoreRequest.answered_at.is_(None) & MoreRequest.ended_at.is_(None))
+            | (MoreRequest.answered_at >= since)
+            | (MoreRequest.ended_at >= since),
         )
     ).all()
     today = clock.today()
@@ -313,7 +343,9 @@ def asked_by_agency(session: Session, actor: Actor) -> list[Asked]:
     for r in found:
         purpose = (r.share_made or r.share).purpose
         decision = decision_on(session, actor, r.case_id, Act.VIEW, purpose)
-        if decision is None or not decision.allowed:
+        may_open = decision is not None and decision.allowed
+        told = r.asked_by_id == actor.user_id or actor.has(Role.MANAGER)
+        if not may_open and not (r.ended_at and told and not r.case.locked):
             continue
         listed.append(
             Asked(
@@ -323,16 +355,19 @@ def asked_by_agency(session: Session, actor: Actor) -> list[Asked]:
                 case_agency=r.case.agency.name,
                 purpose=purpose,
                 due_on=r.due_on,
-                overdue=r.answered_at is None and r.due_on < today,
+                overdue=r.waiting and r.due_on < today,
                 answered_at=r.answered_at,
                 answered_by=r.answered_by.display_name if r.answered_by else None,
                 shared=r.share_made_id is not None,
+                ended_at=r.ended_at,
+                ended=more_ending.said(r, to_owner=False),
+                may_open=may_open,
             )
         )
-    waiting = sorted((a for a in listed if a.answered_at is None), key=lambda a: (a.due_on, a.id))
-    answered = sorted(
-        (a for a in listed if a.answered_at is not None),
-        key=lambda a: (a.answered_at, a.id),
+    waiting = sorted((a for a in listed if a.settled_at is None), key=lambda a: (a.due_on, a.id))
+    settled = sorted(
+        (a for a in listed if a.settled_at is not None),
+        key=lambda a: (a.settled_at, a.id),
         reverse=True,
     )
-    return [*waiting, *answered]
+    return [*waiting, *settled]

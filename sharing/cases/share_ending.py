@@ -2,7 +2,8 @@
 share a case conference made for the agency that chairs it), ended as the case closes
 (its ASB case management shares) or as the conference a share was made for is
 cancelled. Each ending is audited as a revocation, and the partner's access stops with
-it."""
+it; the partner's requests for more asked through it and still waiting end with it
+(``more_ending``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.audit import acts
+from sharing.cases import more_ending
 from sharing.cases.shares import CASE_MANAGEMENT
 from sharing.errors import InputError, NotFound
 from sharing.models import Case, ConferenceInvitation, Share
@@ -113,3 +115,4 @@ def _end(session: Session, actor: Actor, share: Share, at: datetime, why: str = 
         purpose=share.purpose,
         basis=f"share {share.id} with agency {share.agency_id}" + (f": {why}" if why else ""),
     )
+    more_ending.with_share(session, actor, share, at)

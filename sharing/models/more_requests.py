@@ -1,6 +1,6 @@
 """A partner agency's request to a case's owning agency for more of a case shared with
 it than its share gives: what it asks for, why and by when, and the owner's answer (a
-share made, or declined with a reason)."""
+share made, or declined with a reason), or why it ended unanswered."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.agencies import Agency
-from sharing.models.base import Base, UTCDateTime, personal
+from sharing.models.base import Base, UTCDateTime, enum_column, personal
 from sharing.models.cases import Case
 from sharing.models.protocols import Share
 from sharing.models.users import User
+from sharing.vocabulary import MoreRequestEnd
 
 
 class MoreRequest(Base):
@@ -40,6 +41,12 @@ class MoreRequest(Base):
     share_made_id: Mapped[int | None] = mapped_column(ForeignKey("shares.id"))
     #: The owner's reason for declining.
     decline_reason: Mapped[bytes | None] = personal("narrative")
+    #: When and why it ended unanswered (the case closed, locked or erased, or the share
+    #: asked through ended: ``sharing.cases.more_ending``); None while waiting or answered.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_because: Mapped[MoreRequestEnd | None] = enum_column(
+        MoreRequestEnd, "more_request_end", nullable=True
+    )
 
     case: Mapped[Case] = relationship()
     agency: Mapped[Agency] = relationship()
@@ -47,6 +54,11 @@ class MoreRequest(Base):
     share_made: Mapped[Share | None] = relationship(foreign_keys=[share_made_id])
     asked_by: Mapped[User] = relationship(foreign_keys=[asked_by_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
+
+    @property
+    def waiting(self) -> bool:
+        """Whether it still waits for the case's agency's answer."""
+        return self.answered_at is None and self.ended_at is None
 
     @property
     def asked_for(self) -> list[str]:

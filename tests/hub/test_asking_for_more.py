@@ -311,12 +311,14 @@ def test_a_share_made_from_the_request_answers_it(demo_hub: Flask, demo_session:
     assert "This request was answered by sharing more" in done
 
 
-def test_a_request_whose_share_ended_can_only_be_declined(
+def test_a_request_whose_share_ran_out_can_only_be_declined_until_the_daily_run_ends_it(
     demo_hub: Flask, demo_session: Session
 ) -> None:
+    """A share revoked ends its requests at once (``test_more_requests_ending``); one run
+    out waits for the daily run, its page reached from an earlier e-mail meanwhile."""
     share, request, _ = _asked(demo_hub, demo_session)
     officer_user = demo_session.get(User, share.case.officer_id)
-    share_ending.revoke_share(demo_session, Actor.of(officer_user), share.id)
+    share.until = clock.today() - timedelta(days=1)
     demo_session.commit()
     page = demo_client(demo_hub, officer_user).get(f"/more/{request.id}").get_data(as_text=True)
     assert 'id="share-ended"' in page
