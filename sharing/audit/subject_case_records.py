@@ -26,6 +26,7 @@ from sharing import clock
 from sharing.access.decide import Decision
 from sharing.access.reveal import load_data_keys, reveal, reveal_one
 from sharing.audit.subject_held import HeldDocument, document_entry
+from sharing.cases import more_ending
 from sharing.cases.more_requests import words
 from sharing.meetings.requests import PARTS, READ_BACK
 from sharing.models import (
@@ -211,7 +212,9 @@ def case_records(
 def _more(request: MoreRequest, decision: Decision) -> MoreEntry:
     texts = reveal(decision, request, ("why", "decline_reason"))
     answer = (
-        "waiting for an answer"
+        f"ended unanswered: {more_ending.said(request, to_owner=True)}"
+        if request.ended_at is not None
+        else "waiting for an answer"
         if request.answered_at is None
         else "shared more"
         if request.share_made_id

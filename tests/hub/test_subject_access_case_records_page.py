@@ -11,9 +11,11 @@ from markupsafe import escape
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from sharing.access.decide import Actor
 from sharing.crypto.sealing import unseal
 from sharing.models import Case, CaseReview, Conference, Incident, MoreRequest, UserRole
 from sharing.vocabulary import Role
+from tests.fixtures.closing import close_for_erasure
 from tests.fixtures.demo import demo_client, demo_copy, demo_user
 
 
@@ -124,3 +126,26 @@ def test_the_report_gives_a_partners_request_for_more_with_why_and_the_reason_de
         assert f"{escape(declined.agency.name)} asked for vulnerability (declined)" in their_case
         assert _shown(unseal(declined, "why")) in their_case
         assert _shown(unseal(declined, "decline_reason")) in their_case
+
+
+def test_the_report_says_a_request_for_more_ended_unanswered_as_its_case_closed(
+    demo_files: Path, tmp_path: Path
+) -> None:
+    app = demo_copy(demo_files, tmp_path)
+    with app.extensions["hub.sessions"]() as session:
+        waiting = session.scalars(
+            select(MoreRequest).where(MoreRequest.answered_at.is_(None)).order_by(MoreRequest.id)
+        ).first()
+        assert waiting is not None, "the demo holds no request for more waiting"
+        case = waiting.case
+        close_for_erasure(session, Actor.of(case.officer), case.id)
+        session.commit()
+        dpo = demo_client(app, demo_user(session, case.agency.code, Role.DPO))
+
+        page = dpo.get(f"/audit/subject-access/{case.parties[0].person_id}")
+
+        their_case = page.get_data(as_text=True).split(f"Case {case.reference}")[1]
+        assert (
+            f"{escape(waiting.agency.name)} asked for vulnerability (ended unanswered: the "
+            "case was closed before the request was answered)"
+        ) in their_case
