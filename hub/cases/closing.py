@@ -11,7 +11,7 @@ from hub.cases.views import _record, bp, case_to_work_on
 from hub.database import db
 from sharing.access.decide import Act
 from sharing.audit import acts
-from sharing.cases import closing
+from sharing.cases import closing, more_ending
 from sharing.cases import survey as closure_survey
 from sharing.errors import InputError
 from sharing.vocabulary import SurveyChannel
@@ -49,6 +49,7 @@ def close(case_id: int) -> Response | tuple[str, int]:
         as_now=lambda: (form, to_close.stamp),
         open_actions=to_close.actions,
         planned_conferences=to_close.conferences,
+        more_waiting=more_ending.waiting_on(db(), authorised.case),
     )
     if isinstance(response, Response) and response.status_code == 302:
         return redirect(url_for("cases.survey", case_id=case.id))

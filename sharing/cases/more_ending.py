@@ -56,6 +56,12 @@ _TO_ASKER = {
 }
 
 
+def waiting_on(session: Session, case: Case) -> list[MoreRequest]:
+    """The requests still waiting on the case, first asked first: what closing it ends
+    (its close form says so)."""
+    return _waiting(session, MoreRequest.case_id == case.id)
+
+
 def with_case(
     session: Session, actor: Actor | None, case: Case, because: MoreRequestEnd, now: datetime
 ) -> list[MoreRequest]:

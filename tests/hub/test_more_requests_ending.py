@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hub.notice_messages import compose
@@ -20,6 +20,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import locks, more_ending, share_ending, shares
+from sharing.cases.erasure import erase_case
 from sharing.models import AuditEntry, Case, MoreRequest, Notice, ProtocolRecord, Share, User
 from sharing.trigger.workdays import england_and_wales
 from sharing.vocabulary import (
@@ -97,6 +98,10 @@ def test_a_request_ends_as_its_case_is_closed_and_the_asker_is_told_once(
     officer_user = demo_session.get(User, case.officer_id)
     officer = demo_client(demo_hub, officer_user)
     assert f'href="/more/{request.id}"' in officer.get("/").get_data(as_text=True)
+    # The close form says closing ends it.
+    form = officer.get(f"/cases/{case.id}/close").get_data(as_text=True)
+    assert "Closing the case ends this request for more of it unanswered" in form
+    assert f'href="/more/{request.id}">{share.agency.name}</a>' in form
 
     close_for_erasure(demo_session, Actor.of(officer_user), case.id)
     demo_session.commit()
@@ -305,3 +310,32 @@ def test_a_closed_case_is_not_asked_for_more(demo_hub: Flask, demo_session: Sess
     assert "This case is closed" in sent.get_data(as_text=True)
     demo_session.expire_all()
     assert demo_session.scalar(select(MoreRequest).where(MoreRequest.case_id == case.id)) is None
+
+
+def test_a_request_left_waiting_on_a_closed_case_ends_as_it_is_erased_telling_no_one(
+    demo_hub: Flask, demo_session: Session
+) -> None:
+    """One left waiting on a case closed before requests ended with their case (as the
+    hub's older closings left them): erasing the case ends it, and nothing about an erased
+    case is sent."""
+    share, request, _ = _asked(demo_hub, demo_session)
+    case = share.case
+    manager = demo_actor(demo_session, case.agency.code, Role.MANAGER)
+    close_for_erasure(demo_session, manager, case.id)
+    demo_session.execute(
+        update(MoreRequest)
+        .where(MoreRequest.id == request.id)
+        .values(ended_at=None, ended_because=None)
+    )
+    demo_session.execute(delete(Notice).where(Notice.path == f"/#more-asked-{request.id}"))
+    demo_session.commit()
+
+    erase_case(demo_session, authorise(demo_session, manager, case.id, Act.ERASE))
+    demo_session.commit()
+    demo_session.expire_all()
+
+    assert demo_session.get(MoreRequest, request.id).ended_because is MoreRequestEnd.CASE_ERASED
+    assert _told(demo_session, request) == []
+    assert f"request {request.id}; share {share.id}; ended: case_erased" in _ended_entries(
+        demo_session, request
+    )
