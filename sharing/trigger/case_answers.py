@@ -11,8 +11,9 @@ the case (``applications.may_ask``; not erased), and is answered once: a second 
 or one after the application stopped waiting, is refused saying why. The lead reads the
 answer on the application's page, by agency (never who answered, nor a locked case's
 reference), and is told of each answer by e-mail, the last awaited as such; the
-application's History lists each answer, by agency too. Each answer is one ``trigger.case_answer`` entry naming the application, the request and the case by
-id and the answer's value.
+application's History lists each answer, by agency too. Each answer is one
+``trigger.case_answer`` entry naming the application, the request and the case by id and
+the answer's value.
 """
 
 from __future__ import annotations
