@@ -35,6 +35,7 @@ from sharing.demo.agreements import share_cases, sign_protocols
 from sharing.demo.closure import ending, survey_closures
 from sharing.demo.conferences import hold_conferences
 from sharing.demo.documents import attach_documents
+from sharing.demo.first_contacts import contact_before_closing, contact_open_cases
 from sharing.demo.lately import mark_some_done
 from sharing.demo.more_asked import ask_for_more
 from sharing.demo.needs import record_needs
@@ -63,6 +64,7 @@ from sharing.models import (
     Agency,
     Area,
     Case,
+    CaseReview,
     Conference,
     Incident,
     LockRequest,
@@ -110,6 +112,8 @@ class DemoSummary:
     #: Community Trigger applications (met, not met, waiting).
     trigger_applications: int = 0
     closure_surveys: int = 0
+    #: Case reviews: those recording first contact with the complainant, and each open
+    #: case's latest.
     case_reviews: int = 0
     documents: int = 0
 
@@ -148,7 +152,8 @@ def build_demo(
     follow_hate_pathway(session, today)
     applications = receive_applications(session, today, plans, seed)
     surveyed = survey_closures(session, today, seed)
-    reviewed = review_cases(session, today, seed)
+    review_cases(session, today, seed)
+    contact_open_cases(session, today, seed)  # where no assessment or review made it first
     mark_some_done(session, today)
     record_needs(session, seed)
     files = attach_documents(session, store, today, seed) if store is not None else 0
@@ -169,7 +174,7 @@ def build_demo(
         safeguarding_referrals=referred,
         trigger_applications=applications,
         closure_surveys=surveyed,
-        case_reviews=reviewed,
+        case_reviews=_count(session, CaseReview),
         documents=files,
     )
 
@@ -284,6 +289,10 @@ class _Writer:
         for action in plan.actions:
             self._action(recording, action, open_until_closing=action is left_open)
         if plan.closure_reason is not None:
+            assert plan.closed_at is not None  # noqa: S101 - a closure has its time
+            contact_before_closing(
+                self.session, recording, self.seed, plan.closed_at, plan.closure_reason
+            )
             outcome, resolved_by = ending(plan)
             close_case(
                 self.session,
