@@ -62,13 +62,13 @@ FROM_MINUTE, TO_MINUTE = 9 * 60 + 15, 16 * 60 + 45
 #: What the review of first contact says of progress, by the agency's type ("others":
 #: any other).
 PROGRESS = {
-    AgencyType.LANDLORD.value: "First contact: talked through the reports and how they "
+    AgencyType.LANDLORD.value: "Initial contact: talked through the reports and how they "
     "affect the household, agreed an action plan and sent diary sheets.",
-    AgencyType.ENVIRONMENTAL_HEALTH.value: "First contact: explained how the complaint is "
+    AgencyType.ENVIRONMENTAL_HEALTH.value: "Initial contact: explained how the complaint is "
     "investigated and sent diary sheets to record when it happens.",
-    AgencyType.POLICE.value: "First contact: took a fuller account, gave crime prevention "
+    AgencyType.POLICE.value: "Initial contact: took a fuller account, gave crime prevention "
     "advice and agreed how we keep in touch.",
-    "others": "First contact: talked through the reports and what each agency can do, "
+    "others": "Initial contact: talked through the reports and what each agency can do, "
     "agreed an action plan and sent diary sheets.",
 }
 RISK_NOTE = "Nothing new on the risk at first contact: as triaged when the case was opened."
@@ -149,13 +149,13 @@ def contact_open_cases(session: Session, today: date, seed: int) -> int:
         .order_by(Case.id)
     ):
         contact = planned(case, seed)
-        day = clock.day_of(contact.at) if contact is not None else today
-        if contact is None or day >= today:
+        if contact is None or clock.day_of(contact.at) >= today:
             continue
+        day = clock.day_of(contact.at)
         if case.first_contact_on is not None and case.first_contact_on <= day:
             continue
-        reviewed = [r.reviewed_at for r in case.reviews]
-        if any(at <= contact.at for at in reviewed):
+        reviewed = [review.reviewed_at for review in case.reviews]
+        if any(when <= contact.at for when in reviewed):
             continue
         review_due_on, updated_at, status = case.review_due_on, case.updated_at, case.status
         longest = timedelta(days=reviews.interval(reviews.DEFAULT_DAYS, case.priority))
@@ -169,7 +169,8 @@ def contact_open_cases(session: Session, today: date, seed: int) -> int:
         if reviewed:  # the later review's date stands
             case.review_due_on = review_due_on
         case.status = status
-        case.updated_at = updated_at  # set last, so the real clock never has the final word
+        # Set last, so the real clock (the column's onupdate) never has the final word.
+        case.updated_at = max(updated_at, contact.at)
         recorded += 1
     return recorded
 

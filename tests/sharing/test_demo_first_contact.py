@@ -91,7 +91,7 @@ def test_each_first_contact_is_a_review_or_an_assessment_made_in_office_hours(
     first_reviews = [
         review
         for review in demo_session.scalars(select(CaseReview).order_by(CaseReview.id))
-        if unseal(review, "progress").startswith("First contact:")
+        if unseal(review, "progress").startswith("Initial contact:")
     ]
     assert len(first_reviews) > 200
     for review in first_reviews:
