@@ -14,7 +14,7 @@ from hub.pdf import pdf_download
 from hub.trigger.views import _procedure, _refused_on_page, bp
 from sharing.errors import ChangedMeanwhile, InputError, NotAllowed, NotFound
 from sharing.models import TriggerApplication
-from sharing.trigger import handling, letters, posting
+from sharing.trigger import corrected_letters, handling, letters, posting
 from sharing.trigger.workdays import CalendarExhausted
 from sharing.vocabulary import LetterKind
 
@@ -149,7 +149,9 @@ def corrected_copy(application_id: int, kind: str) -> Response | tuple[str, int]
     if not HubForm().validate_on_submit():
         abort(400)
     try:
-        letters.send_corrected_copy(db(), current_user.actor, _procedure(), application_id, chosen)
+        corrected_letters.send_corrected_copy(
+            db(), current_user.actor, _procedure(), application_id, chosen
+        )
     except NotAllowed:
         abort(403)
     except NotFound:

@@ -28,7 +28,7 @@ go to changes (corrected, or someone else now applied), the letters the applicat
 reached and not sent (waiting, refused by the mail server, or never queued for want of an
 address) go to the new one. Those already e-mailed are not sent again: when whom or where
 the letters go changes, they are marked as gone to the earlier details
-(``letters.supersede``), for the lead to send a corrected copy of each. The threshold check searches by the victim's details alone,
+(``corrected_letters.supersede``), for the lead to send a corrected copy of each. The threshold check searches by the victim's details alone,
 so how it came, who suffered it and who applied change nothing it counts; nor do the
 letters' words, which name the victim (or whoever applied) as recorded.
 
@@ -54,7 +54,7 @@ from sharing.crypto.sealing import seal_many
 from sharing.db import read_for_change
 from sharing.errors import ChangedMeanwhile, InputError
 from sharing.models import TriggerApplication
-from sharing.trigger import letters
+from sharing.trigger import corrected_letters, letters
 from sharing.trigger.handling import (
     ALREADY_DONE,
     APPLICATION_DETAILS,
@@ -238,10 +238,12 @@ def correct(
     session.flush()
     after = letters.email_of(values, application.on_behalf is not None)
     again = (
-        letters.to_corrected_address(session, application, values, now) if after != before else 0
+        corrected_letters.to_corrected_address(session, application, values, now)
+        if after != before
+        else 0
     )
     goes_to = letters.recipient(values, application.on_behalf is not None)
-    earlier = letters.supersede(
+    earlier = corrected_letters.supersede(
         session,
         application,
         now,

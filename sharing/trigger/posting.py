@@ -5,7 +5,7 @@ applications with a letter still to post.
 A letter is to post when the applicant gave no e-mail address (``TriggerLetter.by_post``)
 or the mail server refused it until it was given up; a corrected copy of a letter that
 went to earlier details is to post when the corrected details have no e-mail address
-(``letters.supersede``). Marking one as posted records who and when, one audit entry
+(``corrected_letters.supersede``). Marking one as posted records who and when, one audit entry
 naming the application and the letter's kind, never an address. The form carries a stamp
 of the application and the letter: the letter the lead printed is made from the details
 as they stood, so a form opened before the details or the letter changed is refused.

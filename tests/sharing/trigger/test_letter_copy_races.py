@@ -17,7 +17,7 @@ from sharing.audit import acts
 from sharing.crypto.keys import LocalKeyring
 from sharing.db import make_session_factory
 from sharing.models import TriggerLetter
-from sharing.trigger import applications, input_checks, letters
+from sharing.trigger import applications, corrected_letters, input_checks
 from sharing.vocabulary import LetterKind, Role
 from tests.fixtures.app import TEST_COST
 from tests.fixtures.demo import demo_actor
@@ -67,11 +67,13 @@ def test_two_leads_sending_a_corrected_copy_at_once_queue_one(
         session.commit()
 
     def sending(actor):
-        return lambda s: letters.send_corrected_copy(s, actor, PROCEDURE, application.id, KIND)
+        return lambda s: corrected_letters.send_corrected_copy(
+            s, actor, PROCEDURE, application.id, KIND
+        )
 
     answers = _race(demo_database[0], sessions, sending(lead), sending(manager))
 
-    assert answers == ["done", letters.COPY_WAITING.format(letter=KIND.label)]
+    assert answers == ["done", corrected_letters.COPY_WAITING.format(letter=KIND.label)]
     with sessions() as session:
         copies = session.scalars(
             select(TriggerLetter.copy).where(TriggerLetter.application_id == application.id)
