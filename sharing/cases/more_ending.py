@@ -90,8 +90,7 @@ def end_stale(session: Session, now: datetime | None = None) -> int:
         .join(Case, Case.id == MoreRequest.case_id)
         .join(Share, Share.id == MoreRequest.share_id)
         .where(
-            MoreRequest.answered_at.is_(None),
-            MoreRequest.ended_at.is_(None),
+            MoreRequest.waiting,
             (Case.status == CaseStatus.CLOSED)
             | Case.locked.is_(True)
             | Case.erased_at.is_not(None)
@@ -119,9 +118,7 @@ def _why_stale(request: MoreRequest) -> MoreRequestEnd:
 def _waiting(session: Session, where: ColumnElement[bool]) -> list[MoreRequest]:
     return list(
         session.scalars(
-            select(MoreRequest)
-            .where(MoreRequest.answered_at.is_(None), MoreRequest.ended_at.is_(None), where)
-            .order_by(MoreRequest.id)
+            select(MoreRequest).where(MoreRequest.waiting, where).order_by(MoreRequest.id)
         )
     )
 

@@ -181,8 +181,7 @@ def _waiting_of(session: Session, case_id: int, agency_id: int) -> MoreRequest |
         select(MoreRequest).where(
             MoreRequest.case_id == case_id,
             MoreRequest.agency_id == agency_id,
-            MoreRequest.answered_at.is_(None),
-            MoreRequest.ended_at.is_(None),
+            MoreRequest.waiting,
         )
     )
 
@@ -276,8 +275,7 @@ def waiting(session: Session, actor: Actor) -> list[Waiting]:
         .where(
             Case.agency_id == actor.agency_id,
             Case.erased_at.is_(None),
-            MoreRequest.answered_at.is_(None),
-            MoreRequest.ended_at.is_(None),
+            MoreRequest.waiting,
             Share.until >= clock.today(),
         )
         .order_by(MoreRequest.due_on, MoreRequest.id)
@@ -333,7 +331,7 @@ def asked_by_agency(session: Session, actor: Actor) -> list[Asked]:
         .where(
             MoreRequest.agency_id == actor.agency_id,
             Case.erased_at.is_(None),
-            (MoreRequest.answered_at.is_(None) & MoreRequest.ended_at.is_(None))
+            MoreRequest.waiting
             | (MoreRequest.answered_at >= since)
             | (MoreRequest.ended_at >= since),
         )

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String
+from sqlalchemy import ColumnElement, Date, ForeignKey, String, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharing.models.agencies import Agency
@@ -55,10 +56,16 @@ class MoreRequest(Base):
     asked_by: Mapped[User] = relationship(foreign_keys=[asked_by_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
-    @property
+    @hybrid_property
     def waiting(self) -> bool:
-        """Whether it still waits for the case's agency's answer."""
+        """Whether it still waits for the case's agency's answer: neither answered nor
+        ended unanswered (in a query, the condition that says so)."""
         return self.answered_at is None and self.ended_at is None
+
+    @waiting.inplace.expression
+    @classmethod
+    def _waiting(cls) -> ColumnElement[bool]:
+        return and_(cls.answered_at.is_(None), cls.ended_at.is_(None))
 
     @property
     def asked_for(self) -> list[str]:
