@@ -32,11 +32,23 @@ def _kind(path: str) -> str:
     return re.sub(r"/\d+", "/N", path)
 
 
+#: The hub's downloads (a pack or letter as a PDF, figures as CSV or a spreadsheet) are
+#: named by their addresses' endings: files, with no title to compare, and rendering them
+#: took over half the walk's time.
+DOWNLOADS = (".pdf", ".csv", ".ods")
+
+
 def _links(page: str) -> list[str]:
+    """The hub's own pages a page links to (its downloads and static files aside)."""
     found = []
     for href in re.findall(r'<a\b[^>]*\bhref="([^"#]+)', page):
         parts = urlsplit(html.unescape(href))
-        if not parts.netloc and parts.path.startswith("/") and not parts.path.startswith("/static"):
+        if (
+            not parts.netloc
+            and parts.path.startswith("/")
+            and not parts.path.startswith("/static")
+            and not parts.path.endswith(DOWNLOADS)
+        ):
             found.append(parts.path)
     return found
 
