@@ -155,7 +155,7 @@ def build_demo(
     review_cases(session, today, seed)
     contact_open_cases(session, today, seed)  # where no assessment or review made it first
     mark_some_done(session, today)
-    record_needs(session, seed)
+    record_needs(session, seed, writer.born, today)
     files = attach_documents(session, store, today, seed) if store is not None else 0
     integrate(session)  # the demo's acts in the log already, the same committed or not
     return DemoSummary(
@@ -213,6 +213,8 @@ class _Writer:
         self.users: dict[str, User] = {}
         self.actors: dict[str, Actor] = {}
         self.ward_ids: list[int] = []
+        #: Each person's date of birth as planned (known to their officer or not), by id.
+        self.born: dict[int, date] = {}
         #: Whether a landlord's case has closed an action of its own with it yet.
         self.closed_with_case = False
 
@@ -278,8 +280,9 @@ class _Writer:
             parties=[_person_input(party) for party in plan.parties],
         )
         case = open_case(self.session, actor, data, now=plan.opened_at)
-        for party in case.parties:
+        for party, planned in zip(case.parties, plan.parties, strict=True):
             party.person.created_at = plan.opened_at
+            self.born[party.person_id] = planned.resident.date_of_birth
         person_ids = [party.person_id for party in case.parties]
         # One decision for the case's recording, as one form's request takes one.
         recording = authorise(self.session, actor, case.id, Act.RECORD)

@@ -49,6 +49,15 @@ class Resident:
     phone: str
     email: str
 
+    def age_on(self, day: date) -> int:
+        """Their age in whole years on ``day``."""
+        return age_on(self.date_of_birth, day)
+
+
+def age_on(born: date, day: date) -> int:
+    """The age in whole years on ``day`` of someone born on ``born``."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
 
 class ResidentMaker:
     """Makes residents from ``rng``, never the same name and date of birth twice."""

@@ -16,6 +16,27 @@ SUPPORT_NEEDS: tuple[str, ...] = (
     "Long-term health condition made worse by lack of sleep.",
     "Care leaver; tenancy sustainment worker involved.",
 )
+#: The ages (from, to) a support need in ``SUPPORT_NEEDS`` fits, where not every age does:
+#: care leavers are supported to 25, and dementia is noted of older people.
+SUPPORT_NEED_AGES: dict[str, tuple[int, int]] = {
+    "Older person with early-stage dementia; daughter is the main contact.": (65, 120),
+    "Care leaver; tenancy sustainment worker involved.": (18, 25),
+}
+
+
+def support_need_for(need: str, age: int) -> str:
+    """``need`` (one of ``SUPPORT_NEEDS``, or "") when it fits someone of ``age``; else the
+    next in the list that does, so a draw is kept and only the need moves."""
+    if not need:
+        return need
+    start = SUPPORT_NEEDS.index(need)
+    for n in range(len(SUPPORT_NEEDS)):
+        candidate = SUPPORT_NEEDS[(start + n) % len(SUPPORT_NEEDS)]
+        youngest, oldest = SUPPORT_NEED_AGES.get(candidate, (0, 120))
+        if youngest <= age <= oldest:
+            return candidate
+    return need
+
 
 CONTACT_PREFERENCES: tuple[str, ...] = (
     "Text message before calling.",

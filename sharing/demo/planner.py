@@ -86,10 +86,13 @@ class Planner:
         by_agency: dict[str, list[Victim]] = {}
         for index in range(REPEAT_VICTIMS):
             landlord = rng.choices(landlords, [a.case_count for a in landlords])[0]
+            resident = self.residents.make(30, 86, email_chance=0.4)
+            home = places.home(rng, flat_chance=0.5)
+            need = rng.choice(notes.SUPPORT_NEEDS) if rng.random() < 0.8 else ""
             victim = Victim(
-                resident=self.residents.make(30, 86, email_chance=0.4),
-                home=places.home(rng, flat_chance=0.5),
-                support_needs=rng.choice(notes.SUPPORT_NEEDS) if rng.random() < 0.8 else "",
+                resident=resident,
+                home=home,
+                support_needs=notes.support_need_for(need, resident.age_on(self.today)),
                 recent=index == 0,
             )
             if victim.recent:
@@ -192,6 +195,7 @@ class Planner:
         else:
             resident = self.residents.make(18, 88)
             needs = rng.choice(notes.SUPPORT_NEEDS) if rng.random() < 0.18 else ""
+            needs = notes.support_need_for(needs, resident.age_on(self.today))
         if hate is ProtectedCharacteristic.DISABILITY:
             needs = "Learning disability; support worker attends visits."
         preferences = rng.choice(notes.CONTACT_PREFERENCES) if rng.random() < 0.25 else ""
