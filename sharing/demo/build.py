@@ -35,6 +35,7 @@ from sharing.demo.agreements import share_cases, sign_protocols
 from sharing.demo.closure import ending, survey_closures
 from sharing.demo.conferences import hold_conferences
 from sharing.demo.documents import attach_documents
+from sharing.demo.escalations import alert_shared_escalations
 from sharing.demo.first_contacts import contact_before_closing, contact_open_cases
 from sharing.demo.lately import mark_some_done
 from sharing.demo.more_asked import ask_for_more
@@ -54,7 +55,7 @@ from sharing.demo.plan import ActionPlan, CasePlan, IncidentPlan, PartyPlan, rep
 from sharing.demo.planner import Planner
 from sharing.demo.referrals import follow_hate_pathway, refer_to_safeguarding
 from sharing.demo.reviews import review_cases
-from sharing.demo.risk import alert_shared_escalations, assess_cases
+from sharing.demo.risk import assess_cases
 from sharing.demo.steps import notices_went
 from sharing.demo.timeline import start_of
 from sharing.demo.trigger import receive_applications

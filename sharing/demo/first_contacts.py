@@ -27,7 +27,7 @@ from sharing.access.decide import Act, Actor
 from sharing.cases import review_checks, reviews
 from sharing.demo import mix
 from sharing.demo.timeline import at
-from sharing.models import Case, CaseReview
+from sharing.models import Case, CaseReview, RiskAssessment
 from sharing.trigger.workdays import CalendarExhausted, WorkingDays, england_and_wales
 from sharing.vocabulary import (
     AgencyType,
@@ -72,6 +72,9 @@ PROGRESS = {
     "agreed an action plan and sent diary sheets.",
 }
 RISK_NOTE = "Nothing new on the risk at first contact: as triaged when the case was opened."
+#: The note on risk of a review recording a first contact at which the victim's risk was
+#: assessed, where the review cannot name that assessment (a later review named its own).
+ASSESSED_NOTE = "Risk Assessment Matrix completed with them at this contact (see Risk)."
 
 
 @dataclass(frozen=True)
@@ -137,9 +140,10 @@ def contact_before_closing(
 
 def contact_open_cases(session: Session, today: date, seed: int) -> int:
     """Record the first contact of each open case made before ``today``, unless one was
-    recorded on or before its day already (a risk assessment at first contact, or the
-    review ``demo.reviews`` recorded) or the case was reviewed by then; how many were
-    recorded. A case reviewed later keeps the review date that review set; one not (its
+    recorded on or before its day already (the review ``demo.reviews`` recorded, or a
+    police risk assessment at first contact) or the case was reviewed by then; how many
+    were recorded. Where its officer assessed the victim's risk at that contact
+    (``demo.risk``), the review links that assessment. A case reviewed later keeps the review date that review set; one not (its
     first review still to come) is next due for review on its day, or the review
     interval after its first contact if that is sooner or its day has passed."""
     recorded = 0
@@ -152,7 +156,8 @@ def contact_open_cases(session: Session, today: date, seed: int) -> int:
         if contact is None or clock.day_of(contact.at) >= today:
             continue
         day = clock.day_of(contact.at)
-        if case.first_contact_on is not None and case.first_contact_on <= day:
+        assessed = _assessed_at(session, case, contact)
+        if case.first_contact_on is not None and case.first_contact_on <= day and not assessed:
             continue
         reviewed = [review.reviewed_at for review in case.reviews]
         if any(when <= contact.at for when in reviewed):
@@ -165,6 +170,7 @@ def contact_open_cases(session: Session, today: date, seed: int) -> int:
             authorise(session, Actor.of(case.officer), case.id, Act.RECORD),
             contact,
             review_due_on if keeps_day else None,
+            assessed,
         )
         if reviewed:  # the later review's date stands
             case.review_due_on = review_due_on
@@ -175,17 +181,37 @@ def contact_open_cases(session: Session, today: date, seed: int) -> int:
     return recorded
 
 
+def _assessed_at(session: Session, case: Case, contact: Contact) -> RiskAssessment | None:
+    """The risk assessment its officer made of the case's victim at ``contact``, its first
+    contact, when that is the case's first contact (``demo.risk``); else None."""
+    if case.first_contact_on != clock.day_of(contact.at):
+        return None
+    return session.scalar(
+        select(RiskAssessment)
+        .where(
+            RiskAssessment.case_id == case.id,
+            RiskAssessment.assessed_at <= contact.at,
+            RiskAssessment.assessed_at >= at(clock.day_of(contact.at), 0),
+        )
+        .order_by(RiskAssessment.assessed_at)
+        .limit(1)
+    )
+
+
 def _record(
     session: Session,
     recording: AuthorisedCase,
     contact: Contact,
     next_review_on: date | None = None,
+    assessed: RiskAssessment | None = None,
 ) -> CaseReview:
     """The review in which the case's officer records reaching the complainant, the case
     active then (next reviewed on ``next_review_on``, by default the priority's
-    interval after)."""
+    interval after), naming the risk assessment made then when there was one."""
     agency_type = recording.case.agency.type.value
     with clock.pinned(contact.at) as now:
+        linkable = review_checks.assessments_to_link(session, recording.case, clock.day_of(now))
+        linked = assessed if assessed in linkable else None
         return reviews.record_review(
             session,
             recording,
@@ -194,8 +220,8 @@ def _record(
                 contacted_on=clock.day_of(now),
                 contact_note="",
                 progress=PROGRESS.get(agency_type, PROGRESS["others"]),
-                assessment_id=None,
-                risk_note=RISK_NOTE,
+                assessment_id=linked.id if linked else None,
+                risk_note="" if linked else ASSESSED_NOTE if assessed else RISK_NOTE,
                 decision=ReviewDecision.CONTINUE,
                 next_review_on=next_review_on,
                 inactive=False,

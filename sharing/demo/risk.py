@@ -15,14 +15,11 @@ from sqlalchemy.orm import Session
 
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
-from sharing.models import Case, Escalation, Share, User
-from sharing.risk.assessments import (
-    AssessmentInput,
-    change_triage,
-    record_assessment,
-    record_consideration,
-)
-from sharing.risk.escalation import alert_partners
+from sharing.clock import day_of
+from sharing.demo import first_contacts, office
+from sharing.demo.escalations import consider_older_escalations
+from sharing.models import Case, User
+from sharing.risk.assessments import AssessmentInput, change_triage, record_assessment
 from sharing.risk.matrix import Matrix, shipped
 from sharing.vocabulary import (
     AgencyType,
@@ -68,11 +65,6 @@ TRIAGE_REASONS: tuple[str, ...] = (
     "Threats of violence made at the victim's door; raised to red.",
     "Incidents now nightly and the victim is frightened to go out.",
 )
-CONSIDERED_NOTES: tuple[str, ...] = (
-    "Case conference held with the police and the council ASB team; no safeguarding referral needed.",
-    "Safeguarding referral made; case shared with the police for ASB case management.",
-    "Discussed with the ASB manager: the police are already involved; review in two weeks.",
-)
 
 
 #: The agencies whose officers assess their cases' victims in ``assess_cases``.
@@ -97,8 +89,10 @@ def _answers(rng: random.Random, matrix: Matrix, level: float) -> dict[str, str]
 
 def assess_cases(session: Session, clock: datetime, seed: int) -> RiskSummary:
     """Assess the victims of the landlords', environmental health's and the council's open
-    cases: every red case, and about a third of the amber ones; some more than once. The
-    police keep theirs as a working team does (``assess_police_cases``)."""
+    cases: every red case, and about a third of the amber ones, whose complainant was
+    reached in the working days the acknowledgement promises (the officer assesses them at
+    that first contact, 000: "at the outset"), then some reviewed at later stages, all at
+    work. The police keep theirs as a working team does (``assess_police_cases``)."""
     rng = random.Random(seed * 31 + 7)
     reviewing = random.Random(seed * 41 + 13)  # its own: the assessments above stay as they are
     matrix = shipped().current
@@ -122,13 +116,14 @@ def assess_cases(session: Session, clock: datetime, seed: int) -> RiskSummary:
         officer = session.get(User, case.officer_id)
         assert officer is not None  # noqa: S101 - every case has its officer
         actor = Actor.of(officer)
-        made_here, changed_here = _assess(session, rng, matrix, actor, case, victims[0], clock, red)
+        times = _assessment_times(case, seed, clock)
+        made_here, changed_here = _assess(session, rng, matrix, actor, case, victims[0], times, red)
         if made_here:  # a case not yet assessed is not reviewed
             made_here += _review_if_due(session, reviewing, matrix, actor, case, victims[0], clock)
         made += made_here
         changed += changed_here
     made += assess_police_cases(session, clock, seed)
-    _consider_older_escalations(session, rng, clock)
+    consider_older_escalations(session, rng, clock)
     return RiskSummary(made, changed)
 
 
@@ -191,14 +186,17 @@ def _review_if_due(
     person_id: int,
     clock: datetime,
 ) -> int:
-    """Review the victim's risk in the last three weeks when the case's last assessment
-    had fallen due for review, as its officer would have, most times (``REVIEWED_SINCE``):
-    a working team's home page lists a few reviews past their date, not most of them.
-    The number of assessments made (0 or 1)."""
+    """Review the victim's risk at work in the last three weeks, on or after the day it
+    fell due, when the case's last assessment had fallen due for review, as its officer
+    would have, most times (``REVIEWED_SINCE``): a working team's home page lists a few
+    reviews past their date, not most of them. The number of assessments made (0 or 1)."""
     due = case.risk_review_due_on
     if due is None or due >= clock.date() or rng.random() > REVIEWED_SINCE:
         return 0
-    when = clock - timedelta(days=rng.randint(1, 20), hours=rng.randint(2, 10))
+    day = office.on_or_after(max(clock.date() - timedelta(days=rng.randint(1, 20)), due))
+    if day >= clock.date():  # fell due after the last working day: not reviewed yet
+        return 0
+    when = office.at_work(day, 30 * rng.randint(2, 10))  # between ten and two
     level = rng.uniform(0.3, 0.7) if case.priority is not Priority.AMBER else rng.uniform(0.05, 0.4)
     updated_at = max(case.updated_at, when)
     record_assessment(
@@ -273,6 +271,24 @@ def _review_every_four_weeks(
     return len(times)
 
 
+def _assessment_times(case: Case, seed: int, clock: datetime) -> list[datetime]:
+    """When the case's officer assesses its victim: first at first contact, when that was
+    made by the working day the acknowledgement promised (a complainant not reached then
+    is not assessed), then reviewed at each later stage, about every four weeks (the
+    matrix's review date), on working days in office hours; none from ``clock`` on. Drawn from a random source of
+    the case's own."""
+    contact = first_contacts.planned(case, seed)
+    due = case.first_contact_due_on
+    if contact is None or due is None or day_of(contact.at) > due or contact.at >= clock:
+        return []
+    timing = random.Random(f"{seed}-risk-times-{case.id}")
+    times = [contact.at - timedelta(minutes=10)]  # then the review recording the contact
+    for _ in range(2):
+        day = office.on_or_after(day_of(times[-1]) + timedelta(days=timing.randint(21, 35)))
+        times.append(office.at_work(day, timing.randint(15, 450)))
+    return [when for when in times if when < clock]
+
+
 def _assess(
     session: Session,
     rng: random.Random,
@@ -280,19 +296,18 @@ def _assess(
     actor: Actor,
     case: Case,
     person_id: int,
-    clock: datetime,
+    times: list[datetime],
     red: bool,
 ) -> tuple[int, int]:
-    span = max((clock - case.opened_at).days - 1, 1)
-    times = sorted({rng.randint(0, span) for _ in range(rng.choice((1, 1, 2, 3)))})
+    """Assess the victim at the first of ``times`` and review or record a change at as many
+    of the rest as the case had stages (one to three); how many assessments and changes of
+    triage were made."""
+    stages = rng.choice((1, 1, 2, 3))
     level = rng.uniform(0.3, 0.75) if red else rng.uniform(0.05, 0.4)
     drift = rng.choice((-0.2, -0.1, 0.1, 0.2))
     made = changed = 0
     updated_at = case.updated_at
-    for n, day in enumerate(times):
-        when = case.opened_at + timedelta(days=day, minutes=rng.randint(5, 300))
-        if when >= clock:
-            break
+    for n, when in enumerate(times[:stages]):
         if n == 1 and case.priority is Priority.AMBER and level + drift > 0.55:
             planned = case.review_due_on
             change_triage(
@@ -336,55 +351,3 @@ def _assess(
     # Set last, so the real clock (the column's onupdate) never has the final word.
     case.updated_at = updated_at
     return made, changed
-
-
-def _consider_older_escalations(session: Session, rng: random.Random, clock: datetime) -> None:
-    """Officers have recorded decisions on prompts raised more than three weeks ago."""
-    older = session.scalars(
-        select(Escalation)
-        .where(Escalation.raised_at < clock - timedelta(days=21))
-        .order_by(Escalation.id)
-    ).all()
-    for escalation in older:
-        case = session.get(Case, escalation.case_id)
-        if case is None or case.status is CaseStatus.CLOSED or case.locked:
-            continue
-        officer = session.get(User, case.officer_id)
-        assert officer is not None  # noqa: S101
-        record_consideration(
-            session,
-            authorise(session, Actor.of(officer), case.id, Act.ASSESS_RISK),
-            escalation.id,
-            rng.choice(CONSIDERED_NOTES),
-            now=escalation.raised_at + timedelta(days=rng.randint(1, 5)),
-        )
-
-
-def alert_shared_escalations(session: Session) -> int:
-    """The escalations still waiting for their officer's decision alert the partners that
-    held a share of the case when they were raised, as they would have: the demo assesses
-    risk before it shares cases. Once for escalations raised together. How many alerts."""
-    made = 0
-    raised: set[tuple[int, datetime]] = set()
-    waiting = session.scalars(
-        select(Escalation).where(Escalation.considered_at.is_(None)).order_by(Escalation.id)
-    ).all()
-    for escalation in waiting:
-        case = session.get(Case, escalation.case_id)
-        if case is None or case.status is CaseStatus.CLOSED:
-            continue
-        if (case.id, escalation.raised_at) in raised:
-            continue
-        raised.add((case.id, escalation.raised_at))
-        holding = set(
-            session.scalars(
-                select(Share.agency_id).where(
-                    Share.case_id == case.id,
-                    Share.revoked_at.is_(None),
-                    Share.created_at < escalation.raised_at,
-                )
-            )
-        )
-        if holding:
-            made += alert_partners(session, case, escalation.raised_at, only=holding)
-    return made
