@@ -21,6 +21,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import shares
+from sharing.demo import office
 from sharing.demo.timeline import at
 from sharing.models import Agency, Case, ProtocolRecord, User
 from sharing.protocols import lifecycle as protocol_lifecycle
@@ -112,7 +113,8 @@ def sign_protocols(session: Session, now: datetime) -> list[ProtocolRecord]:
 def share_cases(session: Session, now: datetime) -> int:
     """Landlords share their red cases with the police and the council's ASB team, and
     their noise cases with environmental health, for ASB case management, each a few
-    days after the case was opened."""
+    days after the case was opened, at work (the next working morning when that falls
+    outside office hours)."""
     protocol = session.scalar(
         select(ProtocolRecord).where(
             ProtocolRecord.key == "northshire-asb-case-management",
@@ -133,14 +135,16 @@ def share_cases(session: Session, now: datetime) -> int:
     until = min(protocol.end_on, (now + timedelta(days=120)).date())
     made = 0
     for n, case in enumerate(cases):
-        # Shared a few days after it was opened (its officer's first checks done), and
+        # Shared at work a few days after it was opened (its officer's first checks done),
         # never before the protocol started nor after the demo's day began.
-        shared_at = min(
+        shared_at = office.at_work_between(
             max(
                 case.opened_at + timedelta(days=1 + n % 6, hours=n % 5),
                 at(protocol.start_on, 9 * 60),
             ),
             now - timedelta(minutes=1),
+            30 + 45 * (n % 7),
+            max(case.opened_at, at(protocol.start_on, 9 * 60)),
         )
         partners = []
         if case.priority is not Priority.AMBER:

@@ -1,11 +1,12 @@
 """How the demo's closed cases ended: whether the behaviour was resolved (from the
 procedure's reason for closing) and the main action that resolved it (the latest action
 done on the case, in HouseMark's list); and the complainant's satisfaction survey at
-closure, offered by the case officer the next day: answered in person or by phone, or given
-a link to answer online (most answered it three days later), more satisfied where the
-behaviour stopped; declined by some, and some not reached. A dissatisfied complainant's
-follow-up action is done by the agency's manager ten days after the survey, when that has
-happened by today."""
+closure, offered by the case officer the next working day: answered in person or by
+phone, or given a link to answer online (most answered it three days later), more
+satisfied where the behaviour stopped; declined by some, and some not reached. A
+dissatisfied complainant's follow-up action is done by the agency's manager ten days
+after the survey (the next working day when that is a weekend or a bank holiday), when
+that has happened by today."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import survey as surveys
 from sharing.cases.closing_actions import close_action
+from sharing.demo import office
 from sharing.demo.plan import CasePlan
 from sharing.models import Case
 from sharing.vocabulary import (
@@ -105,7 +107,7 @@ def survey_closures(session: Session, today: date, seed: int) -> int:
             continue
         if not any(p.role in (PartyRole.VICTIM, PartyRole.REPORTER) for p in case.parties):
             continue
-        asked_on = clock.day_of(case.closed_at) + timedelta(days=1)
+        asked_on = office.on_or_after(clock.day_of(case.closed_at) + timedelta(days=1))
         if asked_on >= today:
             continue
         channel = str(_pick(rng, CHANNELS))
@@ -136,7 +138,7 @@ def survey_closures(session: Session, today: date, seed: int) -> int:
                 # the seed, so the same seed and day give the same database.
                 recorded.link_hash = hashlib.sha256(f"{seed}-{case.id}".encode()).hexdigest()
         offered += 1
-        followed_on = asked_on + timedelta(days=10)
+        followed_on = office.on_or_after(asked_on + timedelta(days=10))
         if recorded.follow_up is not None and followed_on < today:
             manager = next(iter(notices.managers(session, case.agency_id)), None)
             if manager is not None:

@@ -20,6 +20,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import closing_actions
 from sharing.cases.actions import ActionInput
+from sharing.demo import office
 from sharing.demo.meetings import AGENDA_ITEMS as AGENDA_ITEMS  # read by the demo's tests
 from sharing.demo.meetings import problem_solving_group
 from sharing.demo.steps import (
@@ -152,7 +153,7 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
         session,
         protocol_id,
         case,
-        convened_at=at_hour(held_on - timedelta(days=18), 11),
+        convened_at=at_hour(office.on_or_before(held_on - timedelta(days=18)), 11),
         starts_at=at_hour(held_on, 10),
         agencies=["northshire-police", "northshire-adults", "northshire-csp"],
         chair=chair,
@@ -162,7 +163,7 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
         "4. Action plan",
     )
     by_agency = {r.agency_id: r for r in conference.requests}
-    with at(at_hour(held_on - timedelta(days=4), 15)) as now:
+    with at(at_hour(office.on_or_before(held_on - timedelta(days=4)), 15)) as now:
         requests.answer(
             session,
             Actor.of(pcso),
@@ -266,9 +267,13 @@ def _held(session: Session, protocol_id: int, case: Case, today: date) -> None:
                 ),
                 now=now,
             )
-    with at(at_hour(held_on + timedelta(days=2), 9)) as now:
+    circulated_on = office.on_or_after(held_on + timedelta(days=2))
+    agreed_on = office.on_or_after(held_on + timedelta(days=5))
+    if agreed_on >= today:  # a long weekend or Christmas after it: the last working day
+        agreed_on = max(office.on_or_before(today - timedelta(days=1)), circulated_on)
+    with at(at_hour(circulated_on, 9)) as now:
         minutes.circulate(session, officer, conference.id, now=now)
-    with at(at_hour(held_on + timedelta(days=5), 16)) as now:
+    with at(at_hour(agreed_on, 16)) as now:
         minutes.agree(session, chair_actor, conference.id, now=now)
         patrols = session.scalars(
             select(Action).where(
@@ -290,11 +295,15 @@ def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> No
     """Convened three days ago, chaired by the police sergeant, who could no longer attend
     it: the next day its officer gave it community safety's conference chair."""
     chair = staff_with(session, "northshire-csp", Role.CONFERENCE_CHAIR)
+    # On working days: the chair changed on the last but one before today, convened on
+    # the one before that.
+    changed_on = office.on_or_before(today - timedelta(days=2))
+    convened_on = office.on_or_before(min(today - timedelta(days=3), changed_on - timedelta(1)))
     conference = _convene(
         session,
         protocol_id,
         case,
-        convened_at=at_hour(today - timedelta(days=3), 14),
+        convened_at=at_hour(convened_on, 14),
         starts_at=at_hour(weekday(today + timedelta(days=6)), 14),
         agencies=["northshire-police", "northshire-csp", "northshire-eh", "northshire-icb"],
         chair=staff_with(session, "northshire-police", Role.MANAGER),
@@ -308,7 +317,7 @@ def _upcoming(session: Session, protocol_id: int, case: Case, today: date) -> No
         agenda="1. What each agency holds\n2. Risk, and the victim's health and care needs\n"
         "3. Options and action plan",
     )
-    with at(at_hour(today - timedelta(days=2), 9)) as now:
+    with at(at_hour(changed_on, 9)) as now:
         conference_chairs.change_chair(
             session,
             Actor.of(case.officer),

@@ -2,7 +2,8 @@
 sheets (a scanned page, as a PDF), a photo, and now and then a letter from their GP about
 their health, filed under vulnerability. Each is attached as an officer attaches one
 (checked, sealed under the case, kept in the file store, recorded in the audit log), a
-day after the case's latest incident. Its own random numbers, so the rest of the demo is
+day after the case's latest incident (the working day before, when that is a weekend or
+a bank holiday). Its own random numbers, so the rest of the demo is
 unchanged."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import documents
+from sharing.demo import office
 from sharing.files.stores import FileStore
 from sharing.models import Case
 from sharing.vocabulary import CaseStatus, DocumentKind, Marking
@@ -59,7 +61,12 @@ def attach_documents(session: Session, store: FileStore, today: date, seed: int)
         if rng.random() > 0.1:
             continue
         latest = max(i.occurred_at for i in case.incidents)
-        day = min(clock.day_of(latest) + timedelta(days=1), today - timedelta(days=1))
+        # Handed in and attached on a working day: the day after the latest incident, or
+        # the last working day before it (not before the case was opened, a working day).
+        day = office.on_or_before(
+            min(clock.day_of(latest) + timedelta(days=1), today - timedelta(days=1))
+        )
+        day = max(day, clock.day_of(case.opened_at))
         victim = next((p.person_id for p in case.parties), None)
         files = [
             (

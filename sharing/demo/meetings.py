@@ -3,7 +3,7 @@ community safety and chaired by its conference chair, which sat 26 days ago on o
 (minutes agreed, its action done) and sits next within the month on two cases brought by
 Northshire Homes and Larkmoor, its organiser's own two items and the figures pack on its
 agenda, and two apologies sent for it (the police sergeant by name, and environmental
-health). Each step is taken as in ``sharing.demo.steps``."""
+health). Each step is taken as in ``sharing.demo.steps``, on working days."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import closing_actions
 from sharing.cases.actions import ActionInput
+from sharing.demo import office
 from sharing.demo.steps import PURPOSE, SHARE_DAYS, at, at_hour, staff_with, weekday
 from sharing.meetings import (
     agenda_changes,
@@ -49,7 +50,7 @@ def problem_solving_group(
     noise = staff_with(session, "northshire-eh", Role.CASE_OFFICER)
     homes = staff_with(session, "northshire-homes", Role.MANAGER)
     sat_on = weekday(today - timedelta(days=26))
-    with at(at_hour(today - timedelta(days=40), 10)) as now:
+    with at(at_hour(office.on_or_before(today - timedelta(days=40)), 10)) as now:
         group = series.set_up(
             session,
             organiser,
@@ -70,7 +71,7 @@ def problem_solving_group(
         session,
         earlier,
         first.id,
-        at_hour(sat_on - timedelta(days=7), 15),
+        at_hour(office.on_or_before(sat_on - timedelta(days=7)), 15),
         "Noise and visitors at all hours: agree a joint plan with environmental health",
     )
     chair_actor = Actor.of(chair)
@@ -99,9 +100,9 @@ def problem_solving_group(
             now=now,
         )
         minutes.circulate(session, chair_actor, conference.id, now=now)
-    with at(at_hour(sat_on + timedelta(days=3), 10)) as now:
+    with at(at_hour(office.on_or_after(sat_on + timedelta(days=3)), 10)) as now:
         minutes.agree(session, chair_actor, conference.id, now=now)
-    with at(at_hour(sat_on + timedelta(days=13), 16)) as now:
+    with at(at_hour(office.on_or_after(sat_on + timedelta(days=13)), 16)) as now:
         closing_actions.close_action(
             session,
             Actor.of(noise),
@@ -110,7 +111,10 @@ def problem_solving_group(
             note="Monitoring recorded amplified music after 11pm on five nights.",
             now=now,
         )
-    with at(at_hour(today - timedelta(days=20), 9)) as now:
+    # The latest steps on the last working days before today, in order.
+    told_on = office.on_or_before(today - timedelta(days=1))
+    brought_on = office.on_or_before(min(today - timedelta(days=2), told_on - timedelta(1)))
+    with at(at_hour(office.on_or_before(today - timedelta(days=20)), 9)) as now:
         following = series.schedule(
             session, organiser, group.id, sitting_dates.next_sitting(group, after=now), now=now
         )
@@ -120,17 +124,17 @@ def problem_solving_group(
                 session,
                 case,
                 following.id,
-                at_hour(today - timedelta(days=2), 11),
+                at_hour(brought_on, 11),
                 "Persistent ASB with several agencies involved: agree who leads and a joint plan",
             )
-    with at(at_hour(today - timedelta(days=1), 10)) as now:
+    with at(at_hour(told_on, 10)) as now:
         for item in AGENDA_ITEMS:
             agenda_changes.add_item(session, organiser, group.id, following.id, item, opened=None)
         agenda_changes.attach_figures(
             session, organiser, group.id, following.id, attached=True, opened=None
         )
     # The organiser, told by phone and by e-mail, records the apologies sent for it.
-    with at(at_hour(today - timedelta(days=1), 15)):
+    with at(at_hour(told_on, 15)):
         for agency_id, name in ((sergeant.agency_id, sergeant.display_name), (noise.agency_id, "")):
             sitting_apologies.record(
                 session, organiser, group.id, following.id, agency_id, name, opened=None

@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from sharing import clock
 from sharing.cases.closing import QUIET_DAYS
-from sharing.demo import mix, notes, phrases, places
+from sharing.demo import mix, notes, office, phrases, places
 from sharing.demo.names import Resident, ResidentMaker
+from sharing.demo.office import OFFICE_CLOSES, OFFICE_OPENS
 from sharing.demo.partnership import AGENCIES, AgencySpec
 from sharing.demo.places import Address
-from sharing.demo.plan import CasePlan, IncidentPlan, LockPlan, PartyPlan
-from sharing.demo.timeline import OFFICE_OPENS, Timeline, at, officers_of, start_of
+from sharing.demo.plan import ActionPlan, CasePlan, IncidentPlan, LockPlan, PartyPlan
+from sharing.demo.timeline import Timeline, at, officers_of, start_of
 from sharing.vocabulary import (
     AgencyType,
     CaseCategory,
@@ -108,16 +109,20 @@ class Planner:
         rng = self.rng
         officer = rng.choice(officers_of(agency))
         recent = victim is not None and victim.recent
-        opened_at = self.timeline.opening(RECENT_VICTIM_DAYS if recent else 360)
+        planned_at = self.timeline.opening(RECENT_VICTIM_DAYS if recent else 360)
         category = mix.pick(rng, mix.CATEGORY_MIX[agency.type])
         hate = self._hate(category)
         serious = hate is not None or category in mix.SERIOUS_CATEGORIES
         priority = mix.pick(rng, mix.SERIOUS_PRIORITY_MIX if serious else mix.PRIORITY_MIX)
         address = self._address(agency, category, victim)
         parties = self._parties(agency, category, hate, address, victim)
-        course = self.timeline.course(opened_at)
-        incidents = self.timeline.incidents(agency, category, hate, parties, opened_at, course)
-        actions = self.timeline.actions(agency, officer, opened_at, course)
+        course = self.timeline.course(planned_at)
+        incidents = self.timeline.incidents(agency, category, hate, parties, planned_at, course)
+        actions = self.timeline.actions(agency, officer, planned_at, course)
+        # Opened at work: a case planned on a bank holiday opens the next working day.
+        opened_at = self.timeline.at_work(planned_at)
+        if opened_at != planned_at:
+            incidents, actions = _opened_later(incidents, actions, opened_at)
         reason = (
             self._closure_reason(incidents, course.closed_at)
             if course.status is CaseStatus.CLOSED
@@ -239,23 +244,29 @@ class Planner:
         return reason
 
     def _in_office_hours(self, after: datetime, minutes: int) -> datetime:
-        """``minutes`` past nine in the morning on the first weekday from ``after``'s day
-        (or, with none before now, the first day) when that is later than ``after`` and
-        before now, as an officer asks at work; else ``minutes`` after ``after``, before now."""
+        """``minutes`` past nine in the morning on the first working day from ``after``'s day
+        when that is later than ``after`` and before now, as an officer asks at work; else
+        just after ``after`` when that is at work, or the last working afternoon before now
+        (or, with none since ``after``, just after it)."""
         latest = self.clock - timedelta(minutes=1)
         days = range((clock.day_of(self.clock) - clock.day_of(after)).days + 1)
         moments = [
             at(clock.day_of(after) + timedelta(days=n), OFFICE_OPENS * 60 + minutes).astimezone(UTC)
             for n in days
         ]
-        fitting = [moment for moment in moments if after < moment <= latest]
-        weekdays = [moment for moment in fitting if clock.day_of(moment).weekday() < 5]
-        if weekdays or fitting:
-            return (weekdays or fitting)[0]
-        return min(after + timedelta(minutes=minutes), latest)
+        fitting = [
+            moment
+            for moment in moments
+            if after < moment <= latest and office.is_working_day(clock.day_of(moment))
+        ]
+        if fitting:
+            return fitting[0]
+        return office.at_work_between(after + timedelta(minutes=minutes % 30 + 1), latest, minutes)
 
     def _with_locks(self, plans: list[CasePlan]) -> list[CasePlan]:
-        """Mark one active case with a reported person per landlord for locking."""
+        """Mark one active case with a reported person per landlord for locking (one last
+        changed in time for its officer to ask at work before today)."""
+        last_at_work = office.at_work_before(self.clock - timedelta(minutes=1), 30)
         for code, reason in LOCKS:
             eligible = [
                 index
@@ -264,11 +275,29 @@ class Planner:
                 and plan.status is CaseStatus.ACTIVE
                 and plan.hate is None
                 and any(party.role is PartyRole.REPORTED for party in plan.parties)
+                and plan.updated_at < last_at_work
             ]
             index = self.rng.choice(eligible)
             plan = plans[index]
             after = max(plan.updated_at, self.clock - timedelta(days=self.rng.randint(1, 6)))
-            requested = self._in_office_hours(after, self.rng.randint(30, 300))
+            minutes = self.rng.randint(30, 300)
+            requested = self._in_office_hours(after, minutes)
+            if not office.in_office_hours(requested):  # none at work since: after its change
+                requested = self._in_office_hours(plan.updated_at, minutes)
             lock = LockPlan(reason, notes.LOCK_NOTES[reason], requested)
             plans[index] = replace(plan, lock=lock)
         return plans
+
+
+def _opened_later(
+    incidents: tuple[IncidentPlan, ...], actions: tuple[ActionPlan, ...], opened_at: datetime
+) -> tuple[tuple[IncidentPlan, ...], tuple[ActionPlan, ...]]:
+    """A case's incidents and actions when it opened at ``opened_at``, later than it was
+    planned from: none recorded or created before then (an action half an hour after, or
+    at closing time)."""
+    closing = at(clock.day_of(opened_at), OFFICE_CLOSES * 60)
+    earliest = min(opened_at + timedelta(minutes=30), closing)
+    return (
+        tuple(replace(i, recorded_at=max(i.recorded_at, opened_at)) for i in incidents),
+        tuple(replace(a, created_at=max(a.created_at, earliest)) for a in actions),
+    )

@@ -2,10 +2,11 @@
 to conference was referred to adult safeguarding before it (an enquiry under way); the
 victim on the case whose conference is next week was referred two days ago, waiting for
 the team. And the landlords' hate case with the most hate incidents has been through the
-hate incident pathway (procedure 3.5) this week: made priority 1, shared with the police,
+hate incident pathway (procedure 3.5) in the last week: made priority 1, shared with the police,
 and its victim referred to the hate incident support service, which took them on. Each
 step through the hub's services, as the person who took it, with the clock held at the
-moment it happened."""
+moment it happened, on working days (the last before, where a day falls on a weekend or a
+bank holiday)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import referrals, safeguarding_referrals, shares
+from sharing.demo import office
 from sharing.demo.steps import notices_went
 from sharing.models import Agency, Case, Conference, Incident, ProtocolRecord, Share, User
 from sharing.risk.assessments import change_triage
@@ -59,7 +61,8 @@ def refer_to_safeguarding(session: Session, today: date) -> int:
     for conference, days_ago, concern in zip(conferences, (25, 2), CONCERNS, strict=False):
         case = conference.case
         officer = Actor.of(case.officer)
-        with clock.pinned(_at_hour(today - timedelta(days=days_ago), 11)) as now:
+        referred_on = office.on_or_before(today - timedelta(days=days_ago))
+        with clock.pinned(_at_hour(referred_on, 11)) as now:
             authorised = authorise(session, officer, case.id, Act.SHARE)
             people = referrals.people_to_refer(session, authorised)
             if not people:
@@ -74,7 +77,8 @@ def refer_to_safeguarding(session: Session, today: date) -> int:
             )
         made += 1
         if days_ago > 10 and lead is not None:
-            with clock.pinned(_at_hour(today - timedelta(days=days_ago - 3), 15)) as now:
+            answered_on = office.on_or_before(today - timedelta(days=days_ago - 3))
+            with clock.pinned(_at_hour(answered_on, 15)) as now:
                 viewing = authorise(
                     session, Actor.of(lead), case.id, Act.VIEW, referrals.SAFEGUARDING_PURPOSE
                 )
@@ -121,7 +125,11 @@ def follow_hate_pathway(session: Session, today: date) -> bool:
     if case is None or protocol is None or police is None:
         return False
     officer = Actor.of(case.officer)
-    with clock.pinned(_at_hour(today - timedelta(days=6), 10)) as now:
+    # On working days: the last three before today's end, two days apart, as they fall.
+    answered_on = office.on_or_before(today - timedelta(days=2))
+    referred_on = office.on_or_before(min(today - timedelta(days=5), answered_on - timedelta(1)))
+    raised_on = office.on_or_before(min(today - timedelta(days=6), referred_on - timedelta(1)))
+    with clock.pinned(_at_hour(raised_on, 10)) as now:
         if case.priority is not Priority.RED_URGENT:
             change_triage(
                 session,
@@ -149,7 +157,7 @@ def follow_hate_pathway(session: Session, today: date) -> bool:
                 until=min(protocol.end_on, today + timedelta(days=120)),
                 now=now,
             )
-    with clock.pinned(_at_hour(today - timedelta(days=5), 14)) as now:
+    with clock.pinned(_at_hour(referred_on, 14)) as now:
         recording = authorise(session, officer, case.id, Act.RECORD)
         people = referrals.people_to_refer(session, recording)
         if not people:
@@ -162,7 +170,7 @@ def follow_hate_pathway(session: Session, today: date) -> bool:
             "Agreed to a referral for emotional support and help reporting further incidents.",
             now=now,
         )
-    with clock.pinned(_at_hour(today - timedelta(days=2), 12)) as now:
+    with clock.pinned(_at_hour(answered_on, 12)) as now:
         referrals.record_outcome(
             session,
             authorise(session, officer, case.id, Act.RECORD),

@@ -1,9 +1,12 @@
 """The demo's case reviews: each open case whose first review has come has one review,
 made by its officer one review interval before the review the case now waits for (so
-that date is the one the review set), in touch with the complainant by phone, in person
-or by e-mail a day or two before, or, now and then, not reached; the risk unchanged
-unless an assessment was made since the case opened and before the review; the action
-plan's progress in a line. Its own random numbers, so the rest of the demo is the same with or without it."""
+that date is the one the review set), or on the next working day when that is a weekend
+or a bank holiday (on the last before, due again a review interval later, when the next
+is today), in touch with the complainant by phone, in person or by e-mail on a working
+day or two before, or, now and then, not reached; the risk unchanged unless an
+assessment was made since the case opened and before the review; the action plan's
+progress in a line. Its own random numbers, so the rest of the demo is the same with or
+without it."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from sharing import clock
 from sharing.access.authorise import authorise
 from sharing.access.decide import Act, Actor
 from sharing.cases import review_checks, reviews
+from sharing.demo import office
 from sharing.demo.timeline import FIRST_REVIEW_AFTER
 from sharing.models import Case
 from sharing.vocabulary import AgencyType, CaseStatus, ContactMethod, ReviewDecision
@@ -84,6 +88,13 @@ def review_cases(session: Session, today: date, seed: int) -> int:
         opened = clock.day_of(case.opened_at)
         if day <= opened + timedelta(days=FIRST_REVIEW_AFTER) or day >= today:
             continue  # not yet due for its first review
+        next_review_on = case.review_due_on
+        day = office.on_or_after(day)  # reviewed at work, a little sooner than due again
+        if day >= today:  # the last working day before, the next review due as far after
+            day = office.on_or_before(day - timedelta(days=1))
+            next_review_on = day + timedelta(days=days)
+        if day <= opened + timedelta(days=FIRST_REVIEW_AFTER):
+            continue
         reached = rng.random() > 0.1
         method = rng.choice([ContactMethod.PHONE, ContactMethod.IN_PERSON, ContactMethod.EMAIL])
         with clock.pinned(_at(day, 15)) as now:
@@ -94,13 +105,15 @@ def review_cases(session: Session, today: date, seed: int) -> int:
                 authorised,
                 review_checks.ReviewInput(
                     contact_method=method if reached else None,
-                    contacted_on=day - timedelta(days=rng.randint(0, 2)) if reached else None,
+                    contacted_on=office.on_or_before(day - timedelta(days=rng.randint(0, 2)))
+                    if reached
+                    else None,
                     contact_note="" if reached else NOT_REACHED,
                     progress=_in_own_words(rng.choice(PROGRESS), case.agency.type),
                     assessment_id=linked[0].id if linked else None,
                     risk_note="" if linked else NO_CHANGE,
                     decision=ReviewDecision.CONTINUE,
-                    next_review_on=case.review_due_on,
+                    next_review_on=next_review_on,
                 ),
                 reviews.DEFAULT_DAYS,
                 now=now,

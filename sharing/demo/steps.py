@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sharing import clock, mail_delivery
+from sharing.demo import office
 from sharing.models import Agency, Notice, User
 from sharing.vocabulary import Role
 
@@ -46,9 +47,9 @@ def agency_id_of(session: Session, code: str) -> int:
 
 
 def weekday(day: date) -> date:
-    """``day``, or the Monday after it when it falls at a weekend: the partnership meets
-    on working days."""
-    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+    """``day``, or the first working day after it when it falls at a weekend or on a bank
+    holiday: the partnership meets on working days."""
+    return office.on_or_after(day)
 
 
 def at_hour(day: date, hour: int, minute: int = 0) -> datetime:

@@ -15,7 +15,8 @@ from datetime import date, datetime, time, timedelta
 
 from sharing import clock
 from sharing.cases import reviews
-from sharing.demo import mix, notes, phrases
+from sharing.demo import mix, notes, office, phrases
+from sharing.demo.office import OFFICE_CLOSES, OFFICE_OPENS
 from sharing.demo.partnership import AGENCIES, AgencySpec, StaffSpec
 from sharing.demo.plan import ActionPlan, IncidentPlan, PartyPlan
 from sharing.vocabulary import (
@@ -35,8 +36,6 @@ HOUR_WEIGHTS = (3, 2, 2, 1, 1, 1, 1, 1, 2, 2, 3, 3, 3, 3, 4, 5, 6, 6, 7, 8, 8, 8
 #: Who reports an incident, by their part in the case; None is an anonymous report.
 REPORTER_WEIGHTS = {PartyRole.VICTIM: 65, PartyRole.REPORTER: 20, PartyRole.WITNESS: 10}
 ANONYMOUS_WEIGHT = 8
-#: Office hours (English clock, whole hours): when officers record reports and create actions.
-OFFICE_OPENS, OFFICE_CLOSES = 9, 17
 #: Share of a case's incidents reported to the agency that owns it.
 OWN_RECEIPT = {AgencyType.LANDLORD: 0.8, AgencyType.COMMUNITY_SAFETY: 0.7}
 OWN_RECEIPT_DEFAULT = 0.85
@@ -73,6 +72,8 @@ class Course:
     closed_at: datetime | None
     #: The last day an incident can have happened on.
     last_day: date
+    #: The day its closing was drawn for (``closed_at`` is the last working day by then).
+    drawn_close: date | None = None
 
 
 class Timeline:
@@ -83,21 +84,28 @@ class Timeline:
 
     def opening(self, within_days: int = 360) -> datetime:
         """A weekday in the last ``within_days`` days (a year unless said), during office
-        hours."""
+        hours: the day the case is planned from (``at_work`` moves it off a bank holiday)."""
         day = self.today - timedelta(days=self.rng.randint(1, within_days))
         while day.weekday() >= 5:
             day -= timedelta(days=1)
-        return at(day, 9 * 60 + self.rng.randint(0, 480))
+        return at(day, OFFICE_OPENS * 60 + self.rng.randint(0, 480))
+
+    def at_work(self, planned: datetime) -> datetime:
+        """``planned``, or the same time on the next working day when it falls on a bank
+        holiday (moved after the case is planned from it, so the draws stay the same)."""
+        day = office.on_or_after(planned.date())
+        return at(day, planned.hour * 60 + planned.minute)
 
     def course(self, opened_at: datetime) -> Course:
         rng, opened = self.rng, opened_at.date()
         age = (self.today - opened).days
         chance = rng.random()
         if age >= 45 and chance < 0.28:
-            closed = opened + timedelta(days=rng.randint(30, age - 1))
-            closed_at = at(closed, 9 * 60 + rng.randint(0, 480))
-            last_day = max(opened, closed - timedelta(days=rng.randint(14, 28)))
-            return Course(CaseStatus.CLOSED, closed_at, last_day)
+            drawn = opened + timedelta(days=rng.randint(30, age - 1))
+            # Closed at work: on a working day (the last before the one drawn), in office hours.
+            closed_at = at(office.on_or_before(drawn), OFFICE_OPENS * 60 + rng.randint(0, 480))
+            last_day = max(opened, drawn - timedelta(days=rng.randint(14, 28)))
+            return Course(CaseStatus.CLOSED, closed_at, last_day, drawn)
         if age >= 60 and chance < 0.40:
             last_day = max(opened, self.today - timedelta(days=rng.randint(29, 60)))
             return Course(CaseStatus.INACTIVE, None, last_day)
@@ -130,16 +138,25 @@ class Timeline:
         return hour * 60 + self.rng.randint(0, 59)
 
     def _recorded(self, occurred: datetime, opened_at: datetime) -> datetime:
-        """When an officer recorded a later incident: within two days, in office hours."""
+        """When an officer recorded a later incident: within two days, in office hours (the
+        last working afternoon before today when the next working morning is today, unless
+        it happened since: then just after it happened)."""
         recorded = self._office_hours(occurred + timedelta(minutes=self.rng.randint(30, 48 * 60)))
-        return min(max(recorded, opened_at), self.clock - timedelta(minutes=1))
+        latest = self.clock - timedelta(minutes=1)
+        after = max(occurred + timedelta(minutes=1), opened_at)
+        return office.at_work_between(max(recorded, opened_at), latest, 30 + recorded.minute, after)
 
-    def _office_hours(self, moment: datetime) -> datetime:
-        """``moment``, or the next working morning when it is outside office hours."""
+    def _office_hours(self, moment: datetime, *, holidays: bool = True) -> datetime:
+        """``moment``, or the next working morning (not a weekend nor, unless ``holidays``
+        is false, a bank holiday) when it is outside office hours."""
         if moment.weekday() < 5 and OFFICE_OPENS <= moment.hour < OFFICE_CLOSES:
-            return moment
+            if not holidays or office.is_working_day(moment.date()):
+                return moment
+            # A bank holiday: the next working morning, at a minute of its own (no draw,
+            # so the draws after it are the same as on any other weekday).
+            return at(office.on_or_after(moment.date()), OFFICE_OPENS * 60 + moment.minute + 15)
         day = moment.date() + timedelta(days=0 if moment.hour < OFFICE_OPENS else 1)
-        while day.weekday() >= 5:
+        while day.weekday() >= 5 or (holidays and not office.is_working_day(day)):
             day += timedelta(days=1)
         return at(day, OFFICE_OPENS * 60 + self.rng.randint(0, 90))
 
@@ -202,10 +219,13 @@ class Timeline:
         count = mix.pick(rng, mix.ACTION_COUNT_MIX)
         created = sorted(self._action_created(opened_at, end) for _ in range(count))
         planned = []
-        for created_at in created:
+        for drawn in created:
             kind = mix.pick(rng, mix.actions_for(agency.type))
             owner, owner_email = self._owner(kind, agency, officer)
-            status, due_on, completed_on = self._progress(created_at.date(), course)
+            status, due_on, completed_on = self._progress(drawn.date(), course)
+            created_at = self._at_work(drawn, opened_at, end)
+            if completed_on is not None:  # done at work, between its creation and closing
+                completed_on = min(max(completed_on, created_at.date()), clock.day_of(end))
             kind = mix.recorded_by(kind, agency.type)
             planned.append(
                 ActionPlan(
@@ -222,12 +242,22 @@ class Timeline:
         return tuple(planned)
 
     def _action_created(self, opened_at: datetime, end: datetime) -> datetime:
-        """A time in office hours after the case opened and before ``end``."""
+        """A time on a weekday in office hours after the case opened and before ``end``,
+        as drawn (``_at_work`` keeps it off bank holidays and nights)."""
         latest = end - timedelta(minutes=1)
         days = (latest.date() - opened_at.date()).days
         day = opened_at.date() + timedelta(days=self.rng.randint(0, days))
-        moment = self._office_hours(at(day, self.rng.randint(9 * 60, 17 * 60)))
+        moment = self._office_hours(at(day, self.rng.randint(9 * 60, 17 * 60)), holidays=False)
         return min(max(moment, opened_at + timedelta(minutes=30)), latest)
+
+    def _at_work(self, drawn: datetime, opened_at: datetime, end: datetime) -> datetime:
+        """When an action drawn at ``drawn`` was created at work: then, or the next working
+        morning, or the last working afternoon before ``end`` when that is too late; half an
+        hour after opening at the earliest (at closing time on a case opened late that
+        day)."""
+        earliest = min(opened_at + timedelta(minutes=30), at(opened_at.date(), OFFICE_CLOSES * 60))
+        latest = end - timedelta(minutes=1)
+        return office.at_work_between(max(drawn, earliest), latest, 30 + drawn.minute, earliest)
 
     def _owner(
         self, kind: ActionKind, agency: AgencySpec, officer: StaffSpec
@@ -269,7 +299,8 @@ class Timeline:
         if course.closed_at is not None:
             if rng.random() < 0.15:
                 return ActionStatus.CANCELLED, due, None
-            days = (course.closed_at.date() - created).days
+            closed = course.drawn_close or course.closed_at.date()
+            days = (closed - created).days
             return ActionStatus.DONE, due, created + timedelta(days=rng.randint(0, days))
         latest = (self.today - created).days - 1
         if latest >= 30 and rng.random() < 0.85:
