@@ -248,7 +248,11 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
     held = escalation.police_hold_it(db(), authorised.case)
     return render_template(
         "risk/consider.html",
-        title=f"Escalation on {case.reference}",
+        # Two prompts on a case (a hate incident, then a high risk) are told apart.
+        title=(
+            f"Escalation on {case.reference}: {prompt.reason.label[0].lower()}"
+            f"{prompt.reason.label[1:]} on {uk_date(prompt.raised_at)}"
+        ),
         form=form,
         case=case,
         steps=escalation.steps_to_consider(case, shared_with_police=held),

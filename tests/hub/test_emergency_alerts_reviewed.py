@@ -53,7 +53,10 @@ def test_the_alert_links_to_the_access_among_the_emergency_reviews(demo_hub, dem
     """As its e-mail does, the alert of an emergency access lands its manager and DPO on
     that access in the emergency reviews, not at the top of the list."""
     case = glass_case(
-        demo_session, demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER)
+        demo_session,
+        demo_actor(demo_session, "northshire-police", Role.CASE_OFFICER),
+        Role.MANAGER,
+        Role.DPO,
     )
     police_in_emergency(demo_hub, demo_session, case)
     glass = demo_session.scalar(select(BreakGlass).where(BreakGlass.case_id == case.id))
