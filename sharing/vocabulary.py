@@ -35,6 +35,12 @@ class Labelled(StrEnum):
         member.label = label
         return member
 
+    @property
+    def in_sentence(self) -> str:
+        """The label as it reads after other words: its first letter lower-cased ("A hate
+        incident was recorded" -> "a hate incident was recorded")."""
+        return self.label[:1].lower() + self.label[1:]
+
     @classmethod
     def of(cls, value: str) -> Self | None:
         """The member whose value is ``value``; None when there is none."""

@@ -72,7 +72,7 @@ def apply_form(procedure: Procedure) -> ApplyForm:
     form.victim_kind.choices = VictimKind.choices()
     _offer_agencies(form, procedure)
     form.on_behalf.choices = [(_SELF, "Yes, it is about me, my business or my group")] + [
-        (o.value, f"No, I am applying as {o.label[0].lower()}{o.label[1:]}") for o in OnBehalf
+        (o.value, f"No, I am applying as {o.in_sentence}") for o in OnBehalf
     ]
     if form.victim_kind.data:  # a business or group is asked its name alone
         form.victim_family_name.label.text = (

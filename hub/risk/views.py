@@ -250,8 +250,8 @@ def consider(case_id: int, escalation_id: int) -> Response | tuple[str, int]:
         "risk/consider.html",
         # Two prompts on a case (a hate incident, then a high risk) are told apart.
         title=(
-            f"Escalation on {case.reference}: {prompt.reason.label[0].lower()}"
-            f"{prompt.reason.label[1:]} on {uk_date(prompt.raised_at)}"
+            f"Escalation on {case.reference}: {prompt.reason.in_sentence} "
+            f"on {uk_date(prompt.raised_at)}"
         ),
         form=form,
         case=case,

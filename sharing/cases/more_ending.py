@@ -43,7 +43,7 @@ def said(request: MoreRequest, *, to_owner: bool) -> str:
     if because is None:
         return ""
     if to_owner:
-        return because.label[0].lower() + because.label[1:]
+        return because.in_sentence
     return _TO_ASKER[because]
 
 
